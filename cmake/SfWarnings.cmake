@@ -1,0 +1,10 @@
+# Warnings for our own targets only (third-party code is built with its own flags).
+add_library(sf_warnings INTERFACE)
+target_compile_options(sf_warnings INTERFACE -Wall -Wextra -Wpedantic -Wno-unused-parameter)
+if(SF_WERROR)
+  target_compile_options(sf_warnings INTERFACE -Werror)
+endif()
+if(SF_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()

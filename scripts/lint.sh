@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# clang-format over every C++ file (cheap) and clang-tidy over the C++ files the last commit
+# changed (clang-tidy is slow on 2 cores). Usage: scripts/lint.sh BUILD_DIR
+set -uo pipefail
+cd "$(dirname "$0")/.."
+build="${1:-build/dev}"
+rc=0
+mapfile -t files < <(git ls-files 'src/*.cc' 'src/*.h' 'tests/*.cc' 'tests/*.h' 'bench/*.cc' 'bench/*.h')
+if ((${#files[@]})); then
+  if ! clang-format --dry-run -Werror "${files[@]}" 2>/tmp/sf-format.log; then
+    echo "lint: clang-format differences (run 'make format'):"
+    head -40 /tmp/sf-format.log
+    rc=1
+  else
+    echo "lint: clang-format clean (${#files[@]} files)"
+  fi
+fi
+if git rev-parse -q --verify HEAD~1 >/dev/null; then
+  mapfile -t changed < <(git diff --name-only --diff-filter=AM HEAD~1 -- 'src/*.cc' | grep -v '_fuzz.cc$')
+else
+  changed=()
+fi
+if ((${#changed[@]})) && [[ -f "$build/compile_commands.json" ]]; then
+  echo "lint: clang-tidy on ${#changed[@]} changed file(s)"
+  if ! clang-tidy -p "$build" --quiet "${changed[@]}" >/tmp/sf-tidy.log 2>&1; then
+    grep -E "error:" /tmp/sf-tidy.log | head -40
+    rc=1
+  fi
+fi
+exit $rc

@@ -1,0 +1,234 @@
+# shellcheck shell=bash
+# Shared helpers for the test-service scripts (fetch.sh, up.sh, down.sh, kafka-broker.sh).
+# Sourced, never run. Layout of one running set of services, under $SF_SERVICES_DIR:
+#   services.env                 the env file up.sh wrote (also copied to the caller's path)
+#   logs/                        every service's log; kept by down.sh
+#   kafka/<cluster>/node-<id>/   server.properties, data/, pid   (cluster: single | cluster3)
+#   mosquitto/                   mosquitto.conf, certs/, data/, pid
+#   postgres/                    data/, run/ (unix socket), superuser password
+
+SF_SCRIPTS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+SF_REPO_DIR="$(cd "$SF_SCRIPTS_DIR/../.." && pwd)"
+
+# Kafka 4.1.1: see docs/SERVICES.md ("Why this Kafka version") before changing it.
+SF_KAFKA_VERSION="${SF_KAFKA_VERSION:-4.1.1}"
+SF_KAFKA_HEAP="${SF_KAFKA_HEAP:--Xms128m -Xmx384m}"
+SF_PG_BIN="${SF_PG_BIN:-/usr/lib/postgresql/15/bin}"
+
+sf_log() { echo "[services] $*" >&2; }
+sf_die() {
+  echo "[services] ERROR: $*" >&2
+  exit 1
+}
+
+sf_cache_dir() { echo "${SF_CACHE_DIR:-$HOME/.cache/streamforge}"; }
+sf_kafka_home() { echo "$(sf_cache_dir)/kafka-$SF_KAFKA_VERSION"; }
+
+# Prints N distinct free loopback TCP ports, one per line. All sockets are held open until all
+# ports are chosen so one call never returns the same port twice; the kernel picks them at
+# random from the ephemeral range, so two concurrent runs practically never collide.
+sf_free_ports() {
+  python3 - "$1" <<'EOF'
+import socket, sys
+socks = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    socks.append(s)
+for s in socks:
+    print(s.getsockname()[1])
+EOF
+}
+
+# True while PID runs and its command line contains MARKER (guards against PID reuse).
+# A zombie counts as exited: PID 1 on some sandboxes does not reap orphans.
+sf_pid_alive() {
+  local pid="$1" marker="$2" state
+  [[ -n "$pid" && -d "/proc/$pid" ]] || return 1
+  state="$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" || return 1
+  [[ "$state" != "Z" && -n "$state" ]] || return 1
+  [[ -z "$marker" ]] && return 0
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$marker"
+}
+
+# Sends SIGNAL to the process in PIDFILE and waits up to TIMEOUT seconds for it to exit, then
+# kills it. Returns 0 when nothing is left running (also when it was not running at all).
+sf_stop_pidfile() {
+  local pidfile="$1" marker="$2" signal="${3:-TERM}" timeout="${4:-30}" pid i
+  [[ -f "$pidfile" ]] || return 0
+  pid="$(cat "$pidfile")"
+  if sf_pid_alive "$pid" "$marker"; then
+    kill "-$signal" "$pid" 2>/dev/null || true
+    for ((i = 0; i < timeout * 10; i++)); do
+      sf_pid_alive "$pid" "$marker" || break
+      sleep 0.1
+    done
+    if sf_pid_alive "$pid" "$marker"; then
+      sf_log "pid $pid ($marker) ignored SIG$signal for ${timeout}s, killing it"
+      kill -KILL "$pid" 2>/dev/null || true
+      for ((i = 0; i < 50; i++)); do
+        sf_pid_alive "$pid" "$marker" || break
+        sleep 0.1
+      done
+    fi
+  fi
+  rm -f "$pidfile"
+}
+
+# Reads KEY from an env file written by up.sh (no sourcing: the file is data).
+sf_env_get() {
+  local file="$1" key="$2"
+  sed -n "s/^${key}=//p" "$file" | tail -n 1
+}
+
+# Locates the services directory from an argument (a directory or an env file), from
+# $SF_SERVICES_DIR, or from the Makefile's default env file build/services.env.
+sf_resolve_services_dir() {
+  local arg="${1:-}"
+  if [[ -n "$arg" && -d "$arg" ]]; then
+    echo "$arg"
+  elif [[ -n "$arg" && -f "$arg" ]]; then
+    sf_env_get "$arg" SF_SERVICES_DIR
+  elif [[ -n "$arg" ]]; then
+    return 1
+  elif [[ -n "${SF_SERVICES_DIR:-}" ]]; then
+    echo "$SF_SERVICES_DIR"
+  elif [[ -f "$SF_REPO_DIR/build/services.env" ]]; then
+    sf_env_get "$SF_REPO_DIR/build/services.env" SF_SERVICES_DIR
+  else
+    return 1
+  fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# Kafka
+
+sf_kafka_node_dir() { echo "$SF_SERVICES_DIR/kafka/$1/node-$2"; }
+sf_kafka_log() { echo "$SF_SERVICES_DIR/logs/kafka-$1-$2.log"; }
+
+# The JVM options keep four brokers small and quick to start on two cores: a small heap, the
+# serial collector and C1 only (the tests move little data; start-up CPU matters more).
+sf_kafka_java_opts() {
+  echo "$SF_KAFKA_HEAP -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:+ExitOnOutOfMemoryError" \
+    "-Djava.awt.headless=true -Dlog4j2.configurationFile=$SF_SCRIPTS_DIR/kafka/log4j2.properties"
+}
+
+# Writes server.properties for one combined broker+controller node.
+#   sf_kafka_write_config CLUSTER NODE BROKER_PORT VOTERS REPLICATION MIN_ISR CONTROLLER_PORT
+sf_kafka_write_config() {
+  local cluster="$1" node="$2" port="$3" voters="$4" rf="$5" min_isr="$6" cport="$7"
+  local dir
+  dir="$(sf_kafka_node_dir "$cluster" "$node")"
+  mkdir -p "$dir/data"
+  cat >"$dir/server.properties" <<EOF
+# Generated by scripts/services/up.sh: throwaway test broker ($cluster, node $node).
+process.roles=broker,controller
+node.id=$node
+controller.quorum.voters=$voters
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
+advertised.listeners=PLAINTEXT://127.0.0.1:$port
+inter.broker.listener.name=PLAINTEXT
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+log.dirs=$dir/data
+num.partitions=1
+default.replication.factor=$rf
+min.insync.replicas=$min_isr
+offsets.topic.replication.factor=$rf
+offsets.topic.num.partitions=4
+transaction.state.log.replication.factor=$rf
+transaction.state.log.min.isr=$min_isr
+transaction.state.log.num.partitions=4
+share.coordinator.state.topic.replication.factor=$rf
+share.coordinator.state.topic.min.isr=$min_isr
+group.initial.rebalance.delay.ms=0
+# Small-machine sizing: few threads, and a log-cleaner buffer that fits the small heap.
+num.network.threads=2
+num.io.threads=4
+background.threads=2
+num.replica.fetchers=1
+num.recovery.threads.per.data.dir=1
+log.cleaner.threads=1
+log.cleaner.dedupe.buffer.size=8388608
+# Notice a killed broker within seconds, not the default 9 s.
+broker.session.timeout.ms=6000
+broker.heartbeat.interval.ms=1000
+EOF
+  echo "$SF_KAFKA_HOME_DIR" >"$dir/kafka-home"
+}
+
+# Formats the node's storage for cluster id CID (no-op when already formatted).
+sf_kafka_format() {
+  local cluster="$1" node="$2" cid="$3" dir
+  dir="$(sf_kafka_node_dir "$cluster" "$node")"
+  # shellcheck disable=SC2046
+  java $(sf_kafka_java_opts) -cp "$(cat "$dir/kafka-home")/libs/*" kafka.tools.StorageTool \
+    format -t "$cid" -c "$dir/server.properties" --ignore-formatted \
+    >>"$(sf_kafka_log "$cluster" "$node")" 2>&1
+}
+
+# Starts the node in the background, detached from the caller's session, without waiting.
+sf_kafka_launch() {
+  local cluster="$1" node="$2" dir log
+  dir="$(sf_kafka_node_dir "$cluster" "$node")"
+  log="$(sf_kafka_log "$cluster" "$node")"
+  if sf_pid_alive "$(cat "$dir/pid" 2>/dev/null)" "$dir/server.properties"; then
+    sf_log "kafka $cluster node $node already running"
+    return 0
+  fi
+  echo "=== $(date -Is) starting kafka $cluster node $node" >>"$log"
+  # shellcheck disable=SC2046
+  setsid java $(sf_kafka_java_opts) -cp "$(cat "$dir/kafka-home")/libs/*" kafka.Kafka \
+    "$dir/server.properties" >>"$log" 2>&1 </dev/null &
+  echo $! >"$dir/pid"
+}
+
+# All node ids of a cluster, from its directory.
+sf_kafka_nodes() {
+  local d
+  for d in "$SF_SERVICES_DIR/kafka/$1"/node-*; do
+    [[ -d "$d" ]] && echo "${d##*/node-}"
+  done
+}
+
+sf_kafka_node_alive() {
+  local dir
+  dir="$(sf_kafka_node_dir "$1" "$2")"
+  sf_pid_alive "$(cat "$dir/pid" 2>/dev/null)" "$dir/server.properties"
+}
+
+sf_kafka_node_port() {
+  sed -n 's|^advertised.listeners=PLAINTEXT://127.0.0.1:||p' \
+    "$(sf_kafka_node_dir "$1" "$2")/server.properties"
+}
+
+# Waits until the node answers a Metadata request listing every live node of its cluster and,
+# when all nodes are up, until every partition is fully in sync again.
+sf_kafka_wait_ready() {
+  local cluster="$1" node="$2" timeout="${3:-120}" live=0 total=0 n isr=()
+  for n in $(sf_kafka_nodes "$cluster"); do
+    total=$((total + 1))
+    sf_kafka_node_alive "$cluster" "$n" && live=$((live + 1))
+  done
+  [[ $live -eq $total ]] && isr=(--full-isr)
+  local probe_out rc=0
+  probe_out="$(python3 "$SF_SCRIPTS_DIR/kafka_probe.py" "127.0.0.1:$(sf_kafka_node_port "$cluster" "$node")" \
+    --brokers "$live" "${isr[@]}" --timeout "$timeout" 2>&1)" || rc=$?
+  if [[ $rc -ne 0 ]]; then
+    sf_log "$probe_out"
+    if ! sf_kafka_node_alive "$cluster" "$node"; then
+      sf_log "kafka $cluster node $node exited; last lines of $(sf_kafka_log "$cluster" "$node"):"
+      tail -n 30 "$(sf_kafka_log "$cluster" "$node")" >&2
+    fi
+    return 1
+  fi
+}
+
+# Stops one node: SIGTERM (controlled shutdown) or SIGKILL (a crash).
+sf_kafka_stop_node() {
+  local cluster="$1" node="$2" signal="${3:-TERM}" timeout="${4:-60}" dir
+  dir="$(sf_kafka_node_dir "$cluster" "$node")"
+  [[ -d "$dir" ]] || sf_die "no kafka node $cluster/$node under $SF_SERVICES_DIR"
+  echo "=== $(date -Is) SIG$signal to kafka $cluster node $node" >>"$(sf_kafka_log "$cluster" "$node")"
+  sf_stop_pidfile "$dir/pid" "$dir/server.properties" "$signal" "$timeout"
+}

@@ -1,0 +1,52 @@
+// Roles whose issues have not landed yet. Each answers --help and says plainly that it is not
+// part of this build, with a runtime-failure exit code, rather than pretending to work.
+
+#include <cstdio>
+
+#include "app/command_util.h"
+
+namespace sf::app {
+namespace {
+
+int notYetBuilt(const char* name, const char* summary, const char* what, const Argv& argv) {
+  Args args(name, summary);
+  args.option("config", "FILE", "Configuration file");
+  if (auto rc = parseOrExit(args, argv)) return *rc;
+  std::fprintf(stderr,
+               "streamforge %s: %s is not part of this build yet (see the open issues and "
+               "docs/DEVELOPMENT.md)\n",
+               name, what);
+  return kExitFailure;
+}
+
+}  // namespace
+
+int cmdControl(const Argv& argv) {
+  return notYetBuilt("control", "Control plane: REST API, fleet configuration, UI",
+                     "the control plane", argv);
+}
+
+int cmdSink(const Argv& argv) {
+  return notYetBuilt("sink", "Kafka consumer that writes to PostgreSQL, webhooks, MQTT",
+                     "the sink role", argv);
+}
+
+}  // namespace sf::app
+
+namespace sf::app {
+
+int cmdGateway(const Argv& argv) {
+  return notYetBuilt("gateway", "Edge gateway", "the gateway runtime", argv);
+}
+int cmdSim(const Argv& argv) {
+  return notYetBuilt("sim", "Plant simulator serving Modbus TCP", "the simulator", argv);
+}
+int cmdLog(const Argv& argv) {
+  return notYetBuilt("log", "Inspect, verify and dump a local log directory", "the local log", argv);
+}
+int cmdSchema(const Argv& argv) {
+  return notYetBuilt("schema", "Print the JSON Schema of a component type", "the schema printer",
+                     argv);
+}
+
+}  // namespace sf::app
