@@ -13,7 +13,7 @@
 include_guard(GLOBAL)
 
 # The pinned version lives in the fetch script only, so the two never drift.
-file(STRINGS ${PROJECT_SOURCE_DIR}/scripts/fetch-open62541.sh _sf_o6_ver_line
+file(STRINGS ${CMAKE_CURRENT_LIST_DIR}/../scripts/fetch-open62541.sh _sf_o6_ver_line
      REGEX "^readonly OPEN62541_VERSION=")
 string(REGEX REPLACE "^readonly OPEN62541_VERSION=\"([0-9.]+)\".*" "\\1" SF_OPEN62541_VERSION
                      "${_sf_o6_ver_line}")
@@ -75,7 +75,7 @@ if(NOT EXISTS ${SF_OPEN62541_SOURCE_DIR}/CMakeLists.txt
   message(FATAL_ERROR
     "open62541 ${SF_OPEN62541_VERSION} source not found in\n  ${SF_OPEN62541_SOURCE_DIR}\n"
     "SF_WITH_OPCUA is ON and no installed open62541 >= ${SF_OPEN62541_MIN_VERSION} was found. "
-    "Fetch the source once (cached, about 3 MB) with:\n"
+    "Fetch it once (a 3 MB crate download, then cached) with:\n"
     "  scripts/fetch-open62541.sh\n"
     "then configure again. Alternatives: -DSF_WITH_OPCUA=OFF, or point CMAKE_PREFIX_PATH at an "
     "installed open62541. The cache root follows SF_CACHE_DIR (environment or CMake variable).")

@@ -29,7 +29,7 @@ for arg in "$@"; do
     --print-dir) print_dir=1 ;;
     --force) force=1 ;;
     -h | --help)
-      sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -63,8 +63,15 @@ if ((!force)) && [[ -f "${stamp}" && "$(cat "${stamp}")" == "${stamp_text}" ]]; 
 fi
 
 for tool in cargo tar sha256sum; do
-  command -v "${tool}" >/dev/null 2>&1 || die "'${tool}' not found (cargo: Debian package 'cargo' or rustup)"
+  command -v "${tool}" >/dev/null 2>&1 || die "'${tool}' not found"
 done
+# The crate's manifest is edition 2024 (cargo >= 1.85), and the registry is reached through its
+# sparse index (cargo >= 1.68). Debian 12's own cargo package (0.66) is too old: use rustup's.
+cargo_ver="$(cargo --version </dev/null | awk '{print $2}')"
+IFS=. read -r cargo_major cargo_minor _ <<<"${cargo_ver}"
+if ((cargo_major < 1 || (cargo_major == 1 && cargo_minor < 85))); then
+  die "cargo ${cargo_ver} is too old, need >= 1.85 (rustup's stable toolchain)"
+fi
 
 mkdir -p "${cache_dir}"
 # One fetch at a time per cache (parallel CI jobs, a developer running it twice).
@@ -101,11 +108,12 @@ EOF
 : >"${work}/proj/src/lib.rs"
 
 log "fetching crate ${CRATE_NAME} ${CRATE_VERSION} (open62541 ${OPEN62541_VERSION}) with cargo"
-(
-  cd "${work}/proj"
-  CARGO_TERM_PROGRESS_WHEN=never CARGO_TERM_COLOR=never \
-    cargo fetch --manifest-path Cargo.toml </dev/null >&2
-)
+export CARGO_TERM_PROGRESS_WHEN=never CARGO_TERM_COLOR=never
+# From cargo's own cache first (no network), then from the registry.
+if ! (cd "${work}/proj" && cargo fetch --offline --quiet </dev/null >/dev/null 2>&1); then
+  (cd "${work}/proj" && cargo fetch </dev/null >&2) ||
+    die "cargo fetch of ${CRATE_NAME} ${CRATE_VERSION} failed (is the crate registry reachable?)"
+fi
 
 # Cross-check the checksum cargo recorded with the one pinned here.
 lock_sum="$(awk -v n="${CRATE_NAME}" -v v="${CRATE_VERSION}" '
@@ -132,8 +140,11 @@ done
 top="${CRATE_NAME}-${CRATE_VERSION}"
 tar -xzf "${crate_file}" -C "${work}" "${top}/open62541" "${top}/LICENSES"
 [[ -f "${work}/${top}/open62541/CMakeLists.txt" ]] || die "crate has no open62541/CMakeLists.txt"
-grep -q "set(OPEN62541_VER_PATCH ${OPEN62541_VERSION##*.})" "${work}/${top}/open62541/CMakeLists.txt" ||
-  die "crate ${CRATE_VERSION} does not carry open62541 ${OPEN62541_VERSION}"
+IFS=. read -r want_major want_minor want_patch <<<"${OPEN62541_VERSION}"
+for part in "MAJOR ${want_major}" "MINOR ${want_minor}" "PATCH ${want_patch}"; do
+  grep -q "^set(OPEN62541_VER_${part% *} ${part#* })" "${work}/${top}/open62541/CMakeLists.txt" ||
+    die "crate ${CRATE_VERSION} does not carry open62541 ${OPEN62541_VERSION}"
+done
 
 staged="${work}/${top}/open62541"
 cp "${work}/${top}/LICENSES/MPL-2.0.txt" "${staged}/LICENSE"
