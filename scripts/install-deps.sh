@@ -13,7 +13,7 @@ packages=(
   libprotobuf-dev protobuf-compiler
   clang clang-format clang-tidy libclang-rt-14-dev
   mosquitto mosquitto-clients postgresql-15 socat
-  default-jre-headless maven
+  default-jre-headless maven openssl
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -7,7 +7,7 @@ build="$1"
 shift
 env_file="$build/services.env"
 
-cleanup() { scripts/services/down.sh || true; }
+cleanup() { scripts/services/down.sh "$env_file" || true; }
 trap cleanup EXIT
 
 if ! scripts/services/up.sh "$env_file"; then

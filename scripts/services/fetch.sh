@@ -4,7 +4,7 @@
 # Idempotent: a second call with the same version and pom is a fast no-op.
 # Needs: java (17+), mvn, python3. Works without stdin, as root, with CI=true.
 set -euo pipefail
-# shellcheck source=lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 pom="$SF_SCRIPTS_DIR/kafka/pom.xml"

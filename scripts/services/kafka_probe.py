@@ -10,9 +10,11 @@ No client library and no JVM: it starts in milliseconds, which matters on a 2-co
 is busy starting brokers.
 
 Usage: kafka_probe.py HOST:PORT[,HOST:PORT...] [--brokers N] [--full-isr] [--timeout SECONDS]
-Exit status 0 when ready, 1 on timeout (the last reason is printed to stderr).
+                      [--pids PID,PID...]
+Exit status 0 when ready, 1 on timeout or when one of --pids exits (the reason goes to stderr).
 """
 import argparse
+import os
 import socket
 import struct
 import sys
@@ -118,13 +120,23 @@ def check(host, port, want_brokers, full_isr, timeout):
     return None
 
 
+def alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("bootstrap")
     parser.add_argument("--brokers", type=int, default=1)
     parser.add_argument("--full-isr", action="store_true")
     parser.add_argument("--timeout", type=float, default=60.0)
+    parser.add_argument("--pids", default="", help="give up as soon as one of these exits")
     args = parser.parse_args()
+    pids = [int(p) for p in args.pids.split(",") if p]
 
     deadline = time.monotonic() + args.timeout
     reason = "not tried"
@@ -137,6 +149,11 @@ def main():
                     return 0
             except (OSError, ValueError) as e:
                 reason = "%s: %s" % (address, e)
+        dead = [p for p in pids if not alive(p)]
+        if dead:
+            print("kafka_probe: process %s exited; %s not ready: %s" % (dead, args.bootstrap, reason),
+                  file=sys.stderr)
+            return 1
         if time.monotonic() >= deadline:
             print("kafka_probe: %s not ready: %s" % (args.bootstrap, reason), file=sys.stderr)
             return 1

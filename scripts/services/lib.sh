@@ -24,31 +24,48 @@ sf_die() {
 sf_cache_dir() { echo "${SF_CACHE_DIR:-$HOME/.cache/streamforge}"; }
 sf_kafka_home() { echo "$(sf_cache_dir)/kafka-$SF_KAFKA_VERSION"; }
 
-# Prints N distinct free loopback TCP ports, one per line. All sockets are held open until all
-# ports are chosen so one call never returns the same port twice; the kernel picks them at
-# random from the ephemeral range, so two concurrent runs practically never collide.
+# Prints N distinct free loopback TCP ports, one per line. They are drawn at random from below
+# the kernel's ephemeral range: a port from inside it (what binding port 0 gives) can be taken
+# as the source port of an outgoing connection, e.g. one broker dialling another, before the
+# service meant to listen on it has started. All candidates stay bound until all are chosen,
+# so one call never returns a port twice; two concurrent runs collide only by chance among
+# ~20000 ports (and then the later one fails to start instead of talking to the wrong server).
 sf_free_ports() {
   python3 - "$1" <<'EOF'
-import socket, sys
-socks = []
-for _ in range(int(sys.argv[1])):
+import random, socket, sys
+try:
+    with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+        ephemeral_low = int(f.read().split()[0])
+except OSError:
+    ephemeral_low = 32768
+low, high = 10000, max(ephemeral_low - 1, 20000)
+want, socks, ports = int(sys.argv[1]), [], []
+for port in random.sample(range(low, high + 1), min(2000, high - low + 1)):
+    if len(ports) == want:
+        break
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        s.close()
+        continue
     socks.append(s)
-for s in socks:
-    print(s.getsockname()[1])
+    ports.append(port)
+print("\n".join(map(str, ports)))
 EOF
 }
 
 # True while PID runs and its command line contains MARKER (guards against PID reuse).
 # A zombie counts as exited: PID 1 on some sandboxes does not reap orphans.
 sf_pid_alive() {
-  local pid="$1" marker="$2" state
-  [[ -n "$pid" && -d "/proc/$pid" ]] || return 1
-  state="$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" || return 1
-  [[ "$state" != "Z" && -n "$state" ]] || return 1
+  local pid="$1" marker="$2" stat=""
+  [[ -n "$pid" ]] || return 1
+  # Cheap on purpose (one fork at most): stop loops poll it ten times a second per process.
+  read -r stat 2>/dev/null <"/proc/$pid/stat" || return 1
+  stat="${stat##*) }"
+  [[ -n "$stat" && "${stat:0:1}" != Z ]] || return 1
   [[ -z "$marker" ]] && return 0
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$marker"
+  grep -qaF -- "$marker" "/proc/$pid/cmdline" 2>/dev/null
 }
 
 # Sends SIGNAL to the process in PIDFILE and waits up to TIMEOUT seconds for it to exit, then
@@ -64,7 +81,7 @@ sf_stop_pidfile() {
       sleep 0.1
     done
     if sf_pid_alive "$pid" "$marker"; then
-      sf_log "pid $pid ($marker) ignored SIG$signal for ${timeout}s, killing it"
+      sf_log "pid $pid ($marker) still running ${timeout}s after SIG$signal, killing it"
       kill -KILL "$pid" 2>/dev/null || true
       for ((i = 0; i < 50; i++)); do
         sf_pid_alive "$pid" "$marker" || break
@@ -78,11 +95,12 @@ sf_stop_pidfile() {
 # Reads KEY from an env file written by up.sh (no sourcing: the file is data).
 sf_env_get() {
   local file="$1" key="$2"
-  sed -n "s/^${key}=//p" "$file" | tail -n 1
+  sed -n "s/^${key}=//p" "$file" | tail -n 1 | sed 's/^"\(.*\)"$/\1/'
 }
 
 # Locates the services directory from an argument (a directory or an env file), from
-# $SF_SERVICES_DIR, or from the Makefile's default env file build/services.env.
+# $SF_SERVICES_DIR, or from the newest env file build/services.env or build/*/services.env
+# (where `make test` has scripts/test.sh write it).
 sf_resolve_services_dir() {
   local arg="${1:-}"
   if [[ -n "$arg" && -d "$arg" ]]; then
@@ -93,10 +111,13 @@ sf_resolve_services_dir() {
     return 1
   elif [[ -n "${SF_SERVICES_DIR:-}" ]]; then
     echo "$SF_SERVICES_DIR"
-  elif [[ -f "$SF_REPO_DIR/build/services.env" ]]; then
-    sf_env_get "$SF_REPO_DIR/build/services.env" SF_SERVICES_DIR
   else
-    return 1
+    local newest
+    # shellcheck disable=SC2012 # our own paths, no odd characters
+    newest="$(ls -t "$SF_REPO_DIR"/build/services.env "$SF_REPO_DIR"/build/*/services.env \
+      2>/dev/null | head -n 1)"
+    [[ -n "$newest" ]] || return 1
+    sf_env_get "$newest" SF_SERVICES_DIR
   fi
 }
 
@@ -107,9 +128,11 @@ sf_kafka_node_dir() { echo "$SF_SERVICES_DIR/kafka/$1/node-$2"; }
 sf_kafka_log() { echo "$SF_SERVICES_DIR/logs/kafka-$1-$2.log"; }
 
 # The JVM options keep four brokers small and quick to start on two cores: a small heap, the
-# serial collector and C1 only (the tests move little data; start-up CPU matters more).
+# serial collector and C1 only (the tests move little data; start-up CPU matters more). A
+# benchmark wanting full broker speed sets SF_KAFKA_JVM_OPTS (e.g. "-XX:+UseG1GC").
 sf_kafka_java_opts() {
-  echo "$SF_KAFKA_HEAP -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:+ExitOnOutOfMemoryError" \
+  echo "$SF_KAFKA_HEAP ${SF_KAFKA_JVM_OPTS:--XX:+UseSerialGC -XX:TieredStopAtLevel=1}" \
+    "-XX:+ExitOnOutOfMemoryError" \
     "-Djava.awt.headless=true -Dlog4j2.configurationFile=$SF_SCRIPTS_DIR/kafka/log4j2.properties"
 }
 
@@ -205,21 +228,26 @@ sf_kafka_node_port() {
 # Waits until the node answers a Metadata request listing every live node of its cluster and,
 # when all nodes are up, until every partition is fully in sync again.
 sf_kafka_wait_ready() {
-  local cluster="$1" node="$2" timeout="${3:-120}" live=0 total=0 n isr=()
+  local cluster="$1" node="$2" timeout="${3:-120}" live=0 total=0 n isr=() pids=""
   for n in $(sf_kafka_nodes "$cluster"); do
     total=$((total + 1))
-    sf_kafka_node_alive "$cluster" "$n" && live=$((live + 1))
+    if sf_kafka_node_alive "$cluster" "$n"; then
+      live=$((live + 1))
+      pids+="${pids:+,}$(cat "$(sf_kafka_node_dir "$cluster" "$n")/pid")"
+    fi
   done
   [[ $live -eq $total ]] && isr=(--full-isr)
   local probe_out rc=0
   probe_out="$(python3 "$SF_SCRIPTS_DIR/kafka_probe.py" "127.0.0.1:$(sf_kafka_node_port "$cluster" "$node")" \
-    --brokers "$live" "${isr[@]}" --timeout "$timeout" 2>&1)" || rc=$?
+    --brokers "$live" "${isr[@]}" --timeout "$timeout" --pids "$pids" 2>&1)" || rc=$?
   if [[ $rc -ne 0 ]]; then
     sf_log "$probe_out"
-    if ! sf_kafka_node_alive "$cluster" "$node"; then
-      sf_log "kafka $cluster node $node exited; last lines of $(sf_kafka_log "$cluster" "$node"):"
-      tail -n 30 "$(sf_kafka_log "$cluster" "$node")" >&2
-    fi
+    for n in $(sf_kafka_nodes "$cluster"); do
+      if [[ -f "$(sf_kafka_node_dir "$cluster" "$n")/pid" ]] && ! sf_kafka_node_alive "$cluster" "$n"; then
+        sf_log "kafka $cluster node $n exited; last lines of $(sf_kafka_log "$cluster" "$n"):"
+        grep -E 'ERROR|FATAL|Exception' "$(sf_kafka_log "$cluster" "$n")" | tail -n 15 >&2
+      fi
+    done
     return 1
   fi
 }

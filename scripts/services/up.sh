@@ -10,7 +10,7 @@
 # Usage: up.sh ENVFILE [SERVICE...]     (default: all four; stop with down.sh ENVFILE)
 # Everything starts in parallel; up.sh returns once every service answers a real request.
 set -euo pipefail
-# shellcheck source=lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 [[ $# -ge 1 ]] || sf_die "usage: up.sh ENVFILE [kafka] [kafka3] [mqtt] [pg]"
@@ -60,12 +60,12 @@ up_kafka3() {
   local cid voters="" brokers=() n
   cid="$(new_cluster_id)"
   for n in 1 2 3; do
-    voters+="${voters:+,}$n@127.0.0.1:${ports[$((3 + 2 * n))]}"
-    brokers+=("127.0.0.1:${ports[$((2 + 2 * n))]}")
+    voters+="${voters:+,}$n@127.0.0.1:${ports[$((2 * n + 1))]}"
+    brokers+=("127.0.0.1:${ports[$((2 * n))]}")
   done
   for n in 1 2 3; do
-    sf_kafka_write_config cluster3 "$n" "${ports[$((2 + 2 * n))]}" "$voters" 3 2 \
-      "${ports[$((3 + 2 * n))]}"
+    sf_kafka_write_config cluster3 "$n" "${ports[$((2 * n))]}" "$voters" 3 2 \
+      "${ports[$((2 * n + 1))]}"
   done
   # Format the three nodes concurrently: each format is a JVM start.
   local pids=()
@@ -81,7 +81,8 @@ up_kafka3() {
       IFS=,
       echo "${brokers[*]}"
     )"
-    echo "SF_KAFKA3_BROKERS=${brokers[*]}"
+    # Quoted: the file is sourced by shells (`set -a; . services.env`).
+    echo "SF_KAFKA3_BROKERS=\"${brokers[*]}\""
   } >"$SF_SERVICES_DIR/env.d/20-kafka3.env"
 }
 
@@ -197,7 +198,7 @@ log_min_messages = info
 EOF
   echo "=== $(date -Is) starting postgres" >>"$log"
   "${run_as[@]}" setsid "$SF_PG_BIN/pg_ctl" -D "$dir/data" -l "$log" -w -t 60 start \
-    </dev/null >>"$log" 2>&1 || {
+    </dev/null || {
     sf_log "postgres did not start; last lines of $log:"
     tail -n 20 "$log" >&2
     return 1
