@@ -38,9 +38,6 @@ namespace sf::app {
 int cmdGateway(const Argv& argv) {
   return notYetBuilt("gateway", "Edge gateway", "the gateway runtime", argv);
 }
-int cmdSim(const Argv& argv) {
-  return notYetBuilt("sim", "Plant simulator serving Modbus TCP", "the simulator", argv);
-}
 int cmdLog(const Argv& argv) {
   return notYetBuilt("log", "Inspect, verify and dump a local log directory", "the local log", argv);
 }
