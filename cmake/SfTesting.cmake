@@ -16,3 +16,15 @@ function(sf_add_test)
   add_test(NAME ${T_NAME} COMMAND ${T_NAME})
   set_tests_properties(${T_NAME} PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT})
 endfunction()
+
+# The Python that runs Python-backed tests: the project venv that scripts/install-deps.sh fills
+# from scripts/requirements-test.txt (pymodbus, jsonschema, fastavro, ...), else python3.
+set(_sf_cache_dir "$ENV{SF_CACHE_DIR}")
+if(NOT _sf_cache_dir)
+  set(_sf_cache_dir "$ENV{HOME}/.cache/streamforge")
+endif()
+if(EXISTS "${_sf_cache_dir}/venv/bin/python")
+  set(SF_TEST_PYTHON "${_sf_cache_dir}/venv/bin/python" CACHE FILEPATH "Python for tests")
+else()
+  find_program(SF_TEST_PYTHON NAMES python3 REQUIRED)
+endif()

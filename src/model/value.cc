@@ -4,28 +4,22 @@
 #include <bit>
 #include <cmath>
 
+#include "model/names.h"
+
 namespace sf::model {
 namespace {
 
 constexpr std::array<std::string_view, kValueTypeCount> kValueTypeNames = {
-    "null",         "bool",        "int64",        "uint64",       "double",
-    "string",       "bytes",       "bool_array",   "int64_array",  "uint64_array",
+    "null",         "bool",         "int64",      "uint64",      "double",
+    "string",       "bytes",        "bool_array", "int64_array", "uint64_array",
     "double_array", "string_array", "bytes_array"};
 
 }  // namespace
 
-std::string_view valueTypeName(ValueType type) {
-  auto i = static_cast<size_t>(type);
-  return i < kValueTypeNames.size() ? kValueTypeNames[i] : std::string_view("unknown");
-}
+std::string_view valueTypeName(ValueType type) { return detail::nameOf(kValueTypeNames, type); }
 
 core::Result<ValueType> parseValueType(std::string_view name) {
-  for (size_t i = 0; i < kValueTypeNames.size(); ++i) {
-    if (kValueTypeNames[i] == name) return static_cast<ValueType>(i);
-  }
-  return core::fail(core::Errc::kInvalidData,
-                    "unknown value type '" + std::string(name) +
-                        "' (want null, bool, int64, uint64, double, string, bytes or <type>_array)");
+  return detail::parseName<ValueType>(kValueTypeNames, name, "value type");
 }
 
 bool isArray(ValueType type) { return static_cast<uint8_t>(type) >= 7; }

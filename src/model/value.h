@@ -6,7 +6,7 @@
 // one-dimensional (bool[], int64[], ...): that is what OPC UA arrays, Sparkplug B array types and
 // Modbus register blocks are, and a typed std::vector<double> is one allocation where an array of
 // variants would be one per element. Multi-dimensional data is flattened, with its dimensions in
-// an attribute. Value is a plain value type: not thread-safe to mutate, cheap to move (40 bytes).
+// an attribute. Value is a plain value type: not thread-safe to mutate, cheap to move (48 bytes).
 
 #include <cstdint>
 #include <optional>
