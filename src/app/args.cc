@@ -5,7 +5,9 @@
 namespace sf::app {
 
 Args::Args(std::string command, std::string summary, std::string usage_tail)
-    : command_(std::move(command)), summary_(std::move(summary)), usage_tail_(std::move(usage_tail)) {}
+    : command_(std::move(command)),
+      summary_(std::move(summary)),
+      usage_tail_(std::move(usage_tail)) {}
 
 Args& Args::flag(std::string name, std::string help) {
   flags_.push_back({std::move(name), "", std::move(help), ""});
@@ -14,7 +16,8 @@ Args& Args::flag(std::string name, std::string help) {
 
 Args& Args::option(std::string name, std::string value_name, std::string help,
                    std::string default_value) {
-  flags_.push_back({std::move(name), std::move(value_name), std::move(help), std::move(default_value)});
+  flags_.push_back(
+      {std::move(name), std::move(value_name), std::move(help), std::move(default_value)});
   return *this;
 }
 
@@ -43,8 +46,9 @@ core::Status Args::parse(const std::vector<std::string>& argv) {
       auto it = std::find_if(flags_.begin(), flags_.end(),
                              [&](const FlagSpec& f) { return f.name == name; });
       if (it == flags_.end()) {
-        return core::fail(core::Errc::kInvalidConfig,
-                          "unknown option --" + name + " (see `streamforge " + command_ + " --help`)");
+        return core::fail(
+            core::Errc::kInvalidConfig,
+            "unknown option --" + name + " (see `streamforge " + command_ + " --help`)");
       }
       if (it->value_name.empty()) {
         if (inline_value) {
@@ -78,7 +82,8 @@ core::Status Args::parse(const std::vector<std::string>& argv) {
 }
 
 std::string Args::helpText() const {
-  std::string out = "streamforge " + command_ + " - " + summary_ + "\n\nUsage: streamforge " + command_;
+  std::string out =
+      "streamforge " + command_ + " - " + summary_ + "\n\nUsage: streamforge " + command_;
   if (!flags_.empty()) out += " [options]";
   for (size_t i = 0; i < positional_specs_.size(); ++i) {
     out += i < required_positionals_ ? " " + positional_specs_[i].first

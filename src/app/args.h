@@ -17,8 +17,8 @@ inline constexpr int kExitFailure = 1;  // runtime failure
 inline constexpr int kExitUsage = 2;    // usage or configuration error
 
 struct FlagSpec {
-  std::string name;         // without dashes: "config"
-  std::string value_name;   // empty for boolean flags: "FILE"
+  std::string name;        // without dashes: "config"
+  std::string value_name;  // empty for boolean flags: "FILE"
   std::string help;
   std::string default_value;
 };
@@ -37,7 +37,7 @@ class Args {
   bool helpRequested() const { return help_; }
   std::string helpText() const;
 
-  bool has(const std::string& name) const;  // boolean flag set, or option given
+  bool has(const std::string& name) const;         // boolean flag set, or option given
   std::string get(const std::string& name) const;  // option value or its default
   const std::vector<std::string>& positionals() const { return positional_values_; }
 

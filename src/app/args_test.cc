@@ -7,7 +7,9 @@ namespace {
 
 Args makeArgs() {
   Args a("demo", "A demo command");
-  a.option("config", "FILE", "Config file", "sf.yaml").flag("dry-run", "Only show").positional("DIR", "A dir");
+  a.option("config", "FILE", "Config file", "sf.yaml")
+      .flag("dry-run", "Only show")
+      .positional("DIR", "A dir");
   return a;
 }
 

@@ -30,7 +30,8 @@ SignalEvent waitForSignal() {
   sigset_t set = shutdownSet();
   for (;;) {
     int sig = 0;
-    if (sigwait(&set, &sig) == 0) return sig == SIGHUP ? SignalEvent::kReload : SignalEvent::kShutdown;
+    if (sigwait(&set, &sig) == 0)
+      return sig == SIGHUP ? SignalEvent::kReload : SignalEvent::kShutdown;
   }
 }
 

@@ -39,14 +39,16 @@ class Logger {
 };
 
 // Shorthands: SF_LOG_INFO("kafka", "producer rebuilt", {{"output", name}}).
-#define SF_LOG_AT_(lvl, component, ...)                                   \
-  do {                                                                    \
-    auto& sf_logger_ = ::sf::core::Logger::instance();                    \
+#define SF_LOG_AT_(lvl, component, ...)                                       \
+  do {                                                                        \
+    auto& sf_logger_ = ::sf::core::Logger::instance();                        \
     if (sf_logger_.enabled(lvl)) sf_logger_.log(lvl, component, __VA_ARGS__); \
   } while (0)
-#define SF_LOG_DEBUG(component, ...) SF_LOG_AT_(::sf::core::LogLevel::kDebug, component, __VA_ARGS__)
+#define SF_LOG_DEBUG(component, ...) \
+  SF_LOG_AT_(::sf::core::LogLevel::kDebug, component, __VA_ARGS__)
 #define SF_LOG_INFO(component, ...) SF_LOG_AT_(::sf::core::LogLevel::kInfo, component, __VA_ARGS__)
 #define SF_LOG_WARN(component, ...) SF_LOG_AT_(::sf::core::LogLevel::kWarn, component, __VA_ARGS__)
-#define SF_LOG_ERROR(component, ...) SF_LOG_AT_(::sf::core::LogLevel::kError, component, __VA_ARGS__)
+#define SF_LOG_ERROR(component, ...) \
+  SF_LOG_AT_(::sf::core::LogLevel::kError, component, __VA_ARGS__)
 
 }  // namespace sf::core

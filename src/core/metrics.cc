@@ -132,8 +132,8 @@ Gauge& MetricsRegistry::gauge(std::string_view name, std::string_view help, Labe
   return *s.gauge;
 }
 
-Histogram& MetricsRegistry::histogram(std::string_view name, std::string_view help,
-                                      Labels labels, std::vector<double> bounds) {
+Histogram& MetricsRegistry::histogram(std::string_view name, std::string_view help, Labels labels,
+                                      std::vector<double> bounds) {
   std::lock_guard lock(mu_);
   auto& f = family(name, help, Kind::kHistogram);
   auto& s = f.series[sorted(std::move(labels))];

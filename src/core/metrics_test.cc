@@ -9,7 +9,8 @@ namespace {
 
 TEST(Metrics, CounterGaugeRender) {
   MetricsRegistry reg;
-  auto& c = reg.counter("sf_test_records_total", "Records.", {{"type", "modbus"}, {"instance", "a"}});
+  auto& c =
+      reg.counter("sf_test_records_total", "Records.", {{"type", "modbus"}, {"instance", "a"}});
   c.inc();
   c.inc(4);
   reg.gauge("sf_test_lag_records", "Lag.").set(12.5);

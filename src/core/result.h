@@ -12,16 +12,16 @@ namespace sf::core {
 
 // A small classifying code: retry policy branches on meaning, never on strings.
 enum class Errc {
-  kTimeout,        // retriable: the peer did not answer in time
-  kUnavailable,    // retriable: the peer or resource is not there right now
-  kInvalidConfig,  // permanent until the config changes
-  kInvalidData,    // bytes from outside that do not parse; counted, never fatal
-  kDataLoss,       // something durable was damaged or lost
-  kUnsupported,    // a feature or value the component does not do
-  kNotFound,       // a named thing does not exist
+  kTimeout,            // retriable: the peer did not answer in time
+  kUnavailable,        // retriable: the peer or resource is not there right now
+  kInvalidConfig,      // permanent until the config changes
+  kInvalidData,        // bytes from outside that do not parse; counted, never fatal
+  kDataLoss,           // something durable was damaged or lost
+  kUnsupported,        // a feature or value the component does not do
+  kNotFound,           // a named thing does not exist
   kResourceExhausted,  // quota, disk full, queue full
-  kCancelled,      // stop was requested
-  kInternal,       // a bug
+  kCancelled,          // stop was requested
+  kInternal,           // a bug
 };
 
 std::string_view errcName(Errc code);
@@ -133,17 +133,18 @@ inline Status ok() { return {}; }
 }  // namespace sf::core
 
 // Propagates an error from an expression returning Result<...>.
-#define SF_TRY(expr)                                                  \
-  do {                                                                \
-    auto sf_try_result_ = (expr);                                     \
+#define SF_TRY(expr)                                                                 \
+  do {                                                                               \
+    auto sf_try_result_ = (expr);                                                    \
     if (!sf_try_result_) return ::sf::core::fail(std::move(sf_try_result_).error()); \
   } while (0)
 
 // Assigns the value of a Result<T> to `lhs` or returns its error.
-#define SF_ASSIGN_OR_RETURN(lhs, expr) SF_ASSIGN_OR_RETURN_IMPL_(SF_CONCAT_(sf_r_, __LINE__), lhs, expr)
+#define SF_ASSIGN_OR_RETURN(lhs, expr) \
+  SF_ASSIGN_OR_RETURN_IMPL_(SF_CONCAT_(sf_r_, __LINE__), lhs, expr)
 #define SF_CONCAT_INNER_(a, b) a##b
 #define SF_CONCAT_(a, b) SF_CONCAT_INNER_(a, b)
-#define SF_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr)                  \
-  auto tmp = (expr);                                               \
-  if (!tmp) return ::sf::core::fail(std::move(tmp).error());       \
+#define SF_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr)            \
+  auto tmp = (expr);                                         \
+  if (!tmp) return ::sf::core::fail(std::move(tmp).error()); \
   lhs = std::move(tmp).value()

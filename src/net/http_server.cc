@@ -1,9 +1,8 @@
 #include "net/http_server.h"
 
+#include <algorithm>
 #include <asio.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
-
-#include <algorithm>
 #include <cctype>
 #include <charconv>
 
@@ -17,20 +16,34 @@ constexpr size_t kMaxBodyBytes = 16 * 1024 * 1024;
 
 std::string_view reason(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 409: return "Conflict";
-    case 413: return "Payload Too Large";
-    case 422: return "Unprocessable Entity";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    default: return "Status";
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 204:
+      return "No Content";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 409:
+      return "Conflict";
+    case 413:
+      return "Payload Too Large";
+    case 422:
+      return "Unprocessable Entity";
+    case 500:
+      return "Internal Server Error";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Status";
   }
 }
 
@@ -41,7 +54,8 @@ std::string lower(std::string s) {
 
 std::string trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   return std::string(s);
 }
 
@@ -94,7 +108,9 @@ void HttpServer::addStandardRoutes(const core::MetricsRegistry& registry,
     r.body = registry.renderPrometheus();
     return r;
   });
-  route("GET", "/healthz", [](const HttpRequest&) { return HttpResponse{200, "text/plain", "ok\n", {}}; });
+  route("GET", "/healthz", [](const HttpRequest&) {
+    return HttpResponse{200, "text/plain", "ok\n", {}};
+  });
   route("GET", "/readyz", [ready = std::move(ready)](const HttpRequest&) {
     bool ok = !ready || ready();
     return HttpResponse{ok ? 200 : 503, "text/plain", ok ? "ready\n" : "not ready\n", {}};
@@ -112,8 +128,8 @@ core::Status HttpServer::start(const std::string& host, uint16_t port) {
   if (!ec) acceptor->bind(ep, ec);
   if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    return core::fail(core::Errc::kUnavailable,
-                      "cannot listen on " + host + ":" + std::to_string(port) + ": " + ec.message());
+    return core::fail(core::Errc::kUnavailable, "cannot listen on " + host + ":" +
+                                                    std::to_string(port) + ": " + ec.message());
   }
   port_ = acceptor->local_endpoint().port();
   impl_->acceptor = std::move(acceptor);
@@ -136,8 +152,8 @@ core::Status HttpServer::start(const std::string& host, uint16_t port) {
       } else {
         size_t body_len = 0;
         if (auto it = req.headers.find("content-length"); it != req.headers.end()) {
-          auto [p, e] = std::from_chars(it->second.data(), it->second.data() + it->second.size(),
-                                        body_len);
+          auto [p, e] =
+              std::from_chars(it->second.data(), it->second.data() + it->second.size(), body_len);
           if (e != std::errc()) body_len = kMaxBodyBytes + 1;
         }
         if (body_len > kMaxBodyBytes) {
@@ -166,7 +182,7 @@ core::Status HttpServer::start(const std::string& host, uint16_t port) {
         }
       }
       std::string out = "HTTP/1.1 " + std::to_string(resp.status) + " " +
-                         std::string(reason(resp.status)) + "\r\n";
+                        std::string(reason(resp.status)) + "\r\n";
       out += "Content-Type: " + resp.content_type + "\r\n";
       out += "Content-Length: " + std::to_string(resp.body.size()) + "\r\n";
       for (const auto& [k, v] : resp.headers) out += k + ": " + v + "\r\n";

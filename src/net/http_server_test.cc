@@ -49,8 +49,9 @@ TEST(HttpServer, PostBodyAndMalformedRequests) {
     return HttpResponse{200, "text/plain", r.body + "|" + r.query, {}};
   });
   ASSERT_TRUE(server.start("127.0.0.1", 0));
-  auto resp = rawRequest(server.port(),
-                         "POST /echo?a=1 HTTP/1.1\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello");
+  auto resp =
+      rawRequest(server.port(),
+                 "POST /echo?a=1 HTTP/1.1\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello");
   EXPECT_NE(resp.find("hello|a=1"), std::string::npos) << resp;
   EXPECT_NE(rawRequest(server.port(), "garbage\r\n\r\n").find("400"), std::string::npos);
   // The server keeps serving after a malformed request.

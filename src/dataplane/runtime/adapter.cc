@@ -4,11 +4,16 @@ namespace sf::runtime {
 
 std::string_view deviceStateName(DeviceState s) {
   switch (s) {
-    case DeviceState::kConnecting: return "connecting";
-    case DeviceState::kConnected: return "connected";
-    case DeviceState::kDegraded: return "degraded";
-    case DeviceState::kFailing: return "failing";
-    case DeviceState::kStopped: return "stopped";
+    case DeviceState::kConnecting:
+      return "connecting";
+    case DeviceState::kConnected:
+      return "connected";
+    case DeviceState::kDegraded:
+      return "degraded";
+    case DeviceState::kFailing:
+      return "failing";
+    case DeviceState::kStopped:
+      return "stopped";
   }
   return "stopped";
 }

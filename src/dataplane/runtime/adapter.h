@@ -6,8 +6,8 @@
 // jitter, and reports its state. Adapters emit records through AdapterContext::emit().
 
 #include <asio/awaitable.hpp>
-#include <asio/strand.hpp>
 #include <asio/io_context.hpp>
+#include <asio/strand.hpp>
 #include <functional>
 #include <memory>
 #include <string>
@@ -38,11 +38,11 @@ class RecordEmitter {
 };
 
 struct AdapterContext {
-  std::string name;      // instance name from the config (unique per gateway)
-  std::string type;      // component type, e.g. "modbus_tcp"
+  std::string name;  // instance name from the config (unique per gateway)
+  std::string type;  // component type, e.g. "modbus_tcp"
   std::string site;
   std::string gateway;
-  Executor executor;     // the adapter's strand
+  Executor executor;  // the adapter's strand
   RecordEmitter* emitter = nullptr;
   const core::Clock* clock = &core::SystemClock::instance();
   core::MetricsRegistry* metrics = &core::MetricsRegistry::global();

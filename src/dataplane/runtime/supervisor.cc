@@ -15,7 +15,8 @@
 namespace sf::runtime {
 
 std::chrono::milliseconds BackoffPolicy::delay(int attempt, std::mt19937_64& rng) const {
-  double base = static_cast<double>(initial.count()) * std::pow(multiplier, std::max(0, attempt - 1));
+  double base =
+      static_cast<double>(initial.count()) * std::pow(multiplier, std::max(0, attempt - 1));
   base = std::min(base, static_cast<double>(max.count()));
   std::uniform_real_distribution<double> dist(1.0 - jitter, 1.0 + jitter);
   return std::chrono::milliseconds(static_cast<int64_t>(base * dist(rng)));
@@ -29,10 +30,10 @@ Supervisor::Supervisor(AdapterContext ctx, std::unique_ptr<Adapter> adapter, Bac
       stopped_future_(stopped_.get_future()) {
   auto labels = ctx_.labels();
   state_gauge_ = &ctx_.metrics->gauge(
-      "sf_adapter_state", "Adapter state: 0 connecting, 1 connected, 2 degraded, 3 failing, 4 stopped.",
-      labels);
-  connects_total_ = &ctx_.metrics->counter("sf_adapter_connects_total",
-                                           "Successful connects (the first one and reconnects).", labels);
+      "sf_adapter_state",
+      "Adapter state: 0 connecting, 1 connected, 2 degraded, 3 failing, 4 stopped.", labels);
+  connects_total_ = &ctx_.metrics->counter(
+      "sf_adapter_connects_total", "Successful connects (the first one and reconnects).", labels);
   failures_total_ = &ctx_.metrics->counter("sf_adapter_failures_total",
                                            "Failed connects and lost connections.", labels);
   state_gauge_->set(static_cast<double>(DeviceState::kStopped));
@@ -50,7 +51,8 @@ void Supervisor::start() {
                      try {
                        std::rethrow_exception(e);
                      } catch (const std::exception& ex) {
-                       SF_LOG_ERROR("supervisor", "adapter loop threw", {{"adapter", ctx_.name}, {"error", ex.what()}});
+                       SF_LOG_ERROR("supervisor", "adapter loop threw",
+                                    {{"adapter", ctx_.name}, {"error", ex.what()}});
                      } catch (...) {
                      }
                    }

@@ -3,10 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <asio/io_context.hpp>
+#include <asio/redirect_error.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
-#include <asio/redirect_error.hpp>
 #include <atomic>
 #include <chrono>
 #include <mutex>
@@ -19,7 +19,8 @@ using namespace std::chrono_literals;
 
 class CollectingEmitter : public RecordEmitter {
  public:
-  void emit(std::vector<model::Record> records, std::function<void(core::Status)> durable) override {
+  void emit(std::vector<model::Record> records,
+            std::function<void(core::Status)> durable) override {
     std::lock_guard lock(mu);
     for (auto& r : records) this->records.push_back(std::move(r));
     if (durable) durable(core::ok());
@@ -110,7 +111,9 @@ TEST(Supervisor, RetriesConnectWithBackoffThenRuns) {
   s.start();
   ASSERT_TRUE(eventually([&] { return s.state() == DeviceState::kConnected && a->ticks > 5; }));
   EXPECT_EQ(a->connect_calls, 4);
-  EXPECT_EQ(h.metrics.valueOf("sf_adapter_failures_total", {{"type", "scripted"}, {"instance", "dev1"}}), 3);
+  EXPECT_EQ(
+      h.metrics.valueOf("sf_adapter_failures_total", {{"type", "scripted"}, {"instance", "dev1"}}),
+      3);
   s.stopAndWait();
   EXPECT_EQ(s.state(), DeviceState::kStopped);
   EXPECT_GE(a->close_calls, 1);
