@@ -53,8 +53,8 @@ enum class WhenFull {
 };
 
 struct LogOptions {
-  std::string dir;                 // the stream directory (created if missing)
-  std::string stream = "main";     // stream name, part of record ids
+  std::string dir;              // the stream directory (created if missing)
+  std::string stream = "main";  // stream name, part of record ids
   uint64_t segment_bytes = 64ull << 20;
   FsyncPolicy fsync = FsyncPolicy::kBatch;
   std::chrono::milliseconds fsync_interval{100};
@@ -125,10 +125,9 @@ class Log {
 
 class Storage;  // storage.h: the file-system backend (POSIX, or fault-injecting for tests)
 
-core::Result<std::unique_ptr<Log>> openLog(const LogOptions& options,
-                                           std::shared_ptr<Storage> storage = nullptr,
-                                           const core::Clock& clock = core::SystemClock::instance(),
-                                           core::MetricsRegistry& metrics =
-                                               core::MetricsRegistry::global());
+core::Result<std::unique_ptr<Log>> openLog(
+    const LogOptions& options, std::shared_ptr<Storage> storage = nullptr,
+    const core::Clock& clock = core::SystemClock::instance(),
+    core::MetricsRegistry& metrics = core::MetricsRegistry::global());
 
 }  // namespace sf::log
