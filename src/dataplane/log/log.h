@@ -8,9 +8,11 @@
 // and completes each append's callback once its records are durable per the fsync policy.
 // Readers (read(), waitFor()) are thread-safe and independent of the writer.
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -63,6 +65,15 @@ struct LogOptions {
   std::chrono::seconds retention_age{0};  // 0: keep forever (until quota)
   uint64_t quota_bytes = 0;               // 0: no quota
   WhenFull when_full = WhenFull::kEvict;
+
+  // Additions (see docs/LOG.md).
+  // Bytes appended but not yet written. Beyond it append() blocks its caller (backpressure),
+  // or fails with kResourceExhausted when reject_when_queue_full. One append larger than the
+  // bound is still accepted when the queue is empty.
+  uint64_t max_pending_bytes = 64ull << 20;
+  bool reject_when_queue_full = false;
+  // How often the writer applies retention and the quota and refreshes the lag gauges.
+  std::chrono::milliseconds maintenance_interval{1000};
 };
 
 // The range of offsets one append received: [first, first + count).
@@ -81,6 +92,30 @@ struct RecoveryReport {
   std::vector<std::string> quarantined_segments;
   uint64_t lost_records = 0;  // records counted as lost in quarantined segments
   std::string summary() const;
+
+  // Additions.
+  uint64_t segments = 0;                     // segment files found
+  uint64_t scanned_bytes = 0;                // bytes validated at open (last segment + any
+                                             // segment whose index was missing or stale)
+  std::vector<std::string> rebuilt_indexes;  // index files rebuilt from their segment
+  std::vector<std::string> reset_cursors;    // unreadable cursor files, reset to the start
+                                             // offset (re-delivery, never loss)
+  uint64_t skipped_offsets = 0;  // offsets skipped at open so that no record id is reused
+                                 // (a cursor was past the recovered end)
+  bool clean() const;
+};
+
+// A snapshot for status views and `streamforge log inspect`.
+struct LogStats {
+  uint64_t start_offset = 0;
+  uint64_t end_offset = 0;
+  uint64_t segments = 0;
+  uint64_t size_bytes = 0;       // segment files
+  uint64_t pending_appends = 0;  // queued or written and waiting for their fsync
+  uint64_t pending_bytes = 0;
+  std::array<uint64_t, 4> records{};  // stored records per EntryClass
+  std::array<uint64_t, 4> evicted{};  // evicted by the quota since open, per EntryClass
+  bool blocked = false;               // when_full: block and the quota is reached
 };
 
 // Announced as a `log` record and counted in sf_log_evicted_records_total.
@@ -114,6 +149,21 @@ class Log {
   // cursors hold back retention by age: unforwarded records are never deleted by age.
   virtual core::Result<uint64_t> cursor(const std::string& output) const = 0;
   virtual core::Status commitCursor(const std::string& output, uint64_t next_offset) = 0;
+
+  // Additions: registers `output` at startOffset() if it has no cursor yet, and returns its
+  // cursor. Removing a cursor (an output removed from the configuration) stops it holding back
+  // retention.
+  virtual core::Result<uint64_t> registerCursor(const std::string& output) = 0;
+  virtual core::Status removeCursor(const std::string& output) = 0;
+  virtual std::map<std::string, uint64_t> cursors() const = 0;
+
+  // Waits until every append made before the call is durable (with FsyncPolicy::kInterval or
+  // kNever: forces the fsync now). Returns the fsync's error, if any.
+  virtual core::Status flush() = 0;
+  // Runs retention and the quota now on the writer thread and waits for it (tests, and the
+  // runtime after a configuration change). Normally they run every maintenance_interval.
+  virtual core::Status enforceRetention() = 0;
+  virtual LogStats stats() const = 0;
 
   virtual const RecoveryReport& recovery() const = 0;
   // Called on the writer thread for every eviction (the runtime turns it into a log record).
