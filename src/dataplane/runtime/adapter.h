@@ -46,6 +46,9 @@ struct AdapterContext {
   RecordEmitter* emitter = nullptr;
   const core::Clock* clock = &core::SystemClock::instance();
   core::MetricsRegistry* metrics = &core::MetricsRegistry::global();
+  // True while the ingest behind `emitter` holds more records in flight than it should: a
+  // polling adapter counts an overrun and skips the slot instead of queueing (optional).
+  std::function<bool()> overloaded = nullptr;
 
   // Metric labels {type, instance} (STYLE.md naming).
   core::Labels labels() const { return {{"type", type}, {"instance", name}}; }
