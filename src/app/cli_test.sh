@@ -15,7 +15,7 @@ check() {  # expected_rc description command...
     echo "ok: $what"
   fi
 }
-for cmd in run gateway control sink sim log schema version; do
+for cmd in run gateway control sink sim log modbus schema version; do
   check 0 "$cmd --help" "$bin" "$cmd" --help
   grep -q "Usage: streamforge $cmd" /tmp/sf-cli-test.out || { echo "FAIL: $cmd help text"; fail=1; }
 done

@@ -32,19 +32,3 @@ int cmdSink(const Argv& argv) {
 }
 
 }  // namespace sf::app
-
-namespace sf::app {
-
-int cmdGateway(const Argv& argv) {
-  return notYetBuilt("gateway", "Edge gateway", "the gateway runtime", argv);
-}
-int cmdLog(const Argv& argv) {
-  return notYetBuilt("log", "Inspect, verify and dump a local log directory", "the local log",
-                     argv);
-}
-int cmdSchema(const Argv& argv) {
-  return notYetBuilt("schema", "Print the JSON Schema of a component type", "the schema printer",
-                     argv);
-}
-
-}  // namespace sf::app

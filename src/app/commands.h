@@ -15,6 +15,7 @@ int cmdControl(const Argv& argv);
 int cmdSink(const Argv& argv);
 int cmdSim(const Argv& argv);
 int cmdLog(const Argv& argv);
+int cmdModbus(const Argv& argv);
 int cmdSchema(const Argv& argv);
 int cmdVersion(const Argv& argv);
 
@@ -32,6 +33,7 @@ inline constexpr Command kCommands[] = {
     {"sink", "Kafka consumer that writes to PostgreSQL, webhooks, MQTT", cmdSink},
     {"sim", "Plant simulator serving Modbus TCP", cmdSim},
     {"log", "Inspect, verify and dump a local log directory", cmdLog},
+    {"modbus", "Modbus tools: print the read plan, poll once, write a tag", cmdModbus},
     {"schema", "Print the JSON Schema of a component type's configuration", cmdSchema},
     {"version", "Print version and build information", cmdVersion},
 };
