@@ -261,6 +261,45 @@ struct Expander {
 
 }  // namespace
 
+namespace {
+void appendCanonical(std::string& out, const Node& n) {
+  auto text = [&out](const std::string& t) {
+    out += std::to_string(t.size());
+    out += ':';
+    out += t;
+  };
+  switch (n.kind) {
+    case Node::Kind::kNull:
+      out += 'n';
+      return;
+    case Node::Kind::kScalar:
+      out += 's';
+      out += static_cast<char>('0' + static_cast<int>(n.style));
+      text(n.text);
+      return;
+    case Node::Kind::kList:
+      out += '[';
+      for (const auto& item : n.items) appendCanonical(out, item);
+      out += ']';
+      return;
+    case Node::Kind::kMap:
+      out += '{';
+      for (const auto& m : n.members) {
+        text(m.key);
+        appendCanonical(out, m.value);
+      }
+      out += '}';
+      return;
+  }
+}
+}  // namespace
+
+std::string canonicalText(const Node& node) {
+  std::string out;
+  appendCanonical(out, node);
+  return out;
+}
+
 void expandEnv(Node& root, const EnvLookup& env, const std::string& file,
                std::vector<ConfigError>& errors) {
   if (!env) return;

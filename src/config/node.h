@@ -105,6 +105,10 @@ Node nodeFromJson(const J& j) {
 }
 
 // Looks up an environment variable; nullopt when unset.
+// A canonical text of the tree (kinds, styles, texts and keys; no marks): equal for documents
+// that say the same thing in the same words, whatever their layout or comments.
+std::string canonicalText(const Node& node);
+
 using EnvLookup = std::function<std::optional<std::string>(std::string_view name)>;
 
 // Replaces ${NAME} and ${NAME:-fallback} in every scalar value (not in keys) using `env`. "$${"

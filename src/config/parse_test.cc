@@ -604,6 +604,32 @@ TEST_F(ParseTest, JsonInputIsStrictAndHasPointersWithoutLines) {
   EXPECT_EQ(errors[0].toString(), "/adapters/0/port: 0 is below the minimum 1");
 }
 
+TEST_F(ParseTest, ComponentEqualityIgnoresLayoutAndSeesEveryChange) {
+  auto a = parse("site: s\nadapters:\n  - {type: demo_mqtt, broker: b, topics: [t], qos: 1}\n");
+  auto b = parse(
+      "# a comment\nsite: s\nadapters:\n  - type: demo_mqtt   # same words, other layout\n"
+      "    broker: b\n    topics:\n      - t\n    qos: 1\n");
+  // qos 1 is the default: other words, the same value.
+  auto same_meaning = parse("site: s\nadapters:\n  - {type: demo_mqtt, broker: b, topics: [t]}\n");
+  auto changed =
+      parse("site: s\nadapters:\n  - {type: demo_mqtt, broker: b, topics: [t], qos: 2}\n");
+  ASSERT_TRUE(a) << a.errorText();
+  ASSERT_TRUE(b) << b.errorText();
+  ASSERT_TRUE(same_meaning) << same_meaning.errorText();
+  ASSERT_TRUE(changed) << changed.errorText();
+  EXPECT_FALSE(a->adapters[0].source.empty());
+  EXPECT_EQ(a->adapters[0].source, b->adapters[0].source);
+  EXPECT_EQ(a->adapters, b->adapters);
+  EXPECT_NE(a->adapters[0].source, same_meaning->adapters[0].source);
+  EXPECT_EQ(a->adapters, same_meaning->adapters);
+  EXPECT_NE(a->adapters, changed->adapters);
+  // Mutable access forgets the source: a value changed in code is compared by value.
+  auto edited = a->adapters[0];
+  edited.as<DemoMqttConfig>()->qos = 2;
+  EXPECT_TRUE(edited.source.empty());
+  EXPECT_NE(a->adapters[0], edited);
+}
+
 TEST_F(ParseTest, RenderedConfigParsesBackEqual) {
   auto r = parse(R"(site: plant1
 adapters:

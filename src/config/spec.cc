@@ -208,8 +208,11 @@ Json ComponentConfig::toJson(const RenderOptions& options) const {
 }
 
 bool operator==(const ComponentConfig& a, const ComponentConfig& b) {
-  return a.kind == b.kind && a.type == b.type &&
-         a.toJson(RenderOptions{false}) == b.toJson(RenderOptions{false});
+  if (a.kind != b.kind || a.type != b.type) return false;
+  // Same words, same meaning: the common case of a reload (most components unchanged) skips
+  // rendering. Different words may still mean the same (1m30s and 90s): compare the values.
+  if (!a.source.empty() && a.source == b.source) return true;
+  return a.toJson(RenderOptions{false}) == b.toJson(RenderOptions{false});
 }
 
 namespace detail {
@@ -494,6 +497,7 @@ bool decodeComponent(ComponentKind kind, const Node& n, ComponentConfig& out, Pa
   result.spec = info->spec;
   result.value = info->spec->makeDefault();
   if (!info->spec->decode(n, info->spec->access(result.value), ctx, "type")) return false;
+  result.source = canonicalText(n);
   out = std::move(result);
   return true;
 }

@@ -263,13 +263,19 @@ struct ComponentConfig {
   std::string type;
   std::any value;                          // the component's config struct
   std::shared_ptr<const ObjectSpec> spec;  // the registered spec that decoded it
+  // The options as written (after ${VAR} expansion) in a canonical text form, when decoded
+  // from a document: equal sources mean equal configs, which spares the comparison of rendered
+  // values for the components a reload leaves unchanged.
+  std::string source;
 
   template <class C>
   const C* as() const {
     return std::any_cast<C>(&value);
   }
+  // Mutable access forgets `source`: the value may no longer be what was written.
   template <class C>
   C* as() {
+    source.clear();
     return std::any_cast<C>(&value);
   }
   // {"type": "...", <options>}.

@@ -269,6 +269,7 @@ core::Status Gateway::init() {
     adapters_[name] = RunningAdapter{ac, std::move(sup)};
   }
   startTicker();
+  cache_thread_ = std::thread([this] { cacheWriterLoop(); });
 
   if (options_.serve_http) {
     SF_ASSIGN_OR_RETURN(auto hp, net::parseHostPort(config_.http.listen));
@@ -276,7 +277,7 @@ core::Status Gateway::init() {
     registerRoutes();
     SF_TRY(http_->server.start(hp.first, hp.second));
   }
-  cacheAppliedConfig();
+  cacheAppliedConfig(true);
   emitLog(model::LogLevel::kInfo,
           "gateway started: " + std::to_string(adapters_.size()) + " adapters, " +
               std::to_string(outputs_.size()) + " outputs",
@@ -393,11 +394,42 @@ void Gateway::restoreAlarmState() {
                 {{"records", std::to_string(replayed)}});
 }
 
-void Gateway::cacheAppliedConfig() {
-  std::string yaml = config::dumpYaml(gatewayConfigSpec(), config_, config::RenderOptions{false});
+namespace {
+void writeAppliedConfig(const GatewayConfig& config) {
+  std::string yaml = config::dumpYaml(gatewayConfigSpec(), config, config::RenderOptions{false});
   // The cache holds secrets as the running config does: owner-only.
-  auto st = writeFileAtomically(fs::path(config_.state_dir) / kAppliedConfigFile, yaml, 0600);
+  auto st = writeFileAtomically(fs::path(config.state_dir) / kAppliedConfigFile, yaml, 0600);
   if (!st) SF_LOG_WARN("gateway", "applied config not cached", {{"error", st.error().toString()}});
+}
+}  // namespace
+
+void Gateway::cacheAppliedConfig(bool now) {
+  if (now) {
+    writeAppliedConfig(config_);
+    return;
+  }
+  auto copy = std::make_shared<const GatewayConfig>(config_);
+  {
+    std::lock_guard lock(cache_mu_);
+    cache_pending_ = std::move(copy);  // a newer config replaces one not yet written
+  }
+  cache_cv_.notify_one();
+}
+
+void Gateway::cacheWriterLoop() {
+  std::unique_lock lock(cache_mu_);
+  for (;;) {
+    cache_cv_.wait(lock, [this] { return cache_stop_ || cache_pending_; });
+    if (cache_pending_) {
+      auto config = std::move(cache_pending_);
+      cache_pending_.reset();
+      lock.unlock();
+      writeAppliedConfig(*config);
+      lock.lock();
+      continue;
+    }
+    if (cache_stop_) return;
+  }
 }
 
 core::Result<GatewayConfig> Gateway::loadCachedConfig(const std::string& state_dir,
@@ -559,7 +591,7 @@ ApplyReport Gateway::apply(GatewayConfig next, bool dry_run) {
   for (const auto& [name, ra] : adapters_) next.adapters.push_back(ra.config);
   config_ = std::move(next);
   report.applied = true;
-  cacheAppliedConfig();
+  cacheAppliedConfig(false);
   emitLog(model::LogLevel::kInfo, "configuration " + report.summary(),
           "dataplane.runtime.reconfigure");
   SF_LOG_INFO("gateway", "configuration applied", {{"summary", report.summary()}});
@@ -585,6 +617,14 @@ void Gateway::stop() {
   for (auto& [name, ra] : adapters_) ra.supervisor->stopAndWait();
   adapters_.clear();
   saveSnapshot();
+  if (cache_thread_.joinable()) {
+    {
+      std::lock_guard lock(cache_mu_);
+      cache_stop_ = true;
+    }
+    cache_cv_.notify_one();
+    cache_thread_.join();  // writes a pending config first
+  }
   for (auto& [name, ro] : outputs_) ro.output->stop();
   outputs_.clear();
   work_.reset();

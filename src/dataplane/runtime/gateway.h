@@ -15,6 +15,7 @@
 
 #include <asio/io_context.hpp>
 #include <atomic>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -95,7 +96,10 @@ class Gateway {
   void startTicker();
   void saveSnapshot();
   void restoreAlarmState();
-  void cacheAppliedConfig();
+  // Writes config_ to the applied-config cache now (start) or hands a copy to the cache
+  // writer thread (apply: rendering a large config must not lengthen the apply).
+  void cacheAppliedConfig(bool now);
+  void cacheWriterLoop();
   void registerRoutes();
 
   struct RunningAdapter {
@@ -125,7 +129,12 @@ class Gateway {
 
   mutable std::mutex status_mu_;
   nlohmann::json last_apply_;
-  mutable std::mutex apply_mu_;  // apply() vs status() and the config API
+  mutable std::mutex apply_mu_;
+  std::mutex cache_mu_;
+  std::condition_variable cache_cv_;
+  std::shared_ptr<const GatewayConfig> cache_pending_;
+  bool cache_stop_ = false;
+  std::thread cache_thread_;  // apply() vs status() and the config API
   std::atomic<bool> stopped_{false};
   int64_t started_ns_ = 0;
 };
