@@ -17,7 +17,9 @@ int cmdGateway(const Argv& argv) {
   args.option("config", "FILE", "Configuration file (YAML)")
       .flag("check", "Validate the file and exit (0 valid, 2 invalid)")
       .flag("dry-run", "Show what applying the file to the cached running config would change")
-      .option("state-dir", "DIR", "State directory for --dry-run (default: from the file)");
+      .option("state-dir", "DIR",
+              "Applied-config cache to start from when the file is invalid, and to compare "
+              "--dry-run with (default: the file's state_dir, else streamforge-data/state)");
   if (auto rc = parseOrExit(args, argv)) return *rc;
   if (!args.has("config")) {
     std::fprintf(stderr, "streamforge gateway: --config FILE is required\n");
@@ -27,6 +29,7 @@ int cmdGateway(const Argv& argv) {
   host.config_path = args.get("config");
   host.check_only = args.has("check");
   host.dry_run = args.has("dry-run");
+  if (args.has("state-dir")) host.state_dir = args.get("state-dir");
   return runGatewayHost(host);
 }
 

@@ -124,10 +124,13 @@ int runGatewayHost(const HostOptions& options) {
     }
     if (!cfg) {
       // Keep collecting from the last applied configuration (principle 3), if there is one.
-      auto cached = runtime::Gateway::loadCachedConfig("streamforge-data/state", components);
+      const std::string state_dir =
+          options.state_dir.empty() ? runtime::GatewayConfig{}.state_dir : options.state_dir;
+      auto cached = runtime::Gateway::loadCachedConfig(state_dir, components);
       if (!cached) {
-        std::fprintf(stderr, "streamforge: %s is invalid and no applied configuration is cached\n",
-                     options.config_path.c_str());
+        std::fprintf(stderr,
+                     "streamforge: %s is invalid and no applied configuration is cached in %s\n",
+                     options.config_path.c_str(), state_dir.c_str());
         return kExitUsage;
       }
       std::fprintf(stderr,
@@ -138,10 +141,11 @@ int runGatewayHost(const HostOptions& options) {
   }
   if (!cfg) return kExitUsage;
   if (options.dry_run) {
-    auto cached = runtime::Gateway::loadCachedConfig(cfg->state_dir, components);
+    const std::string state_dir = options.state_dir.empty() ? cfg->state_dir : options.state_dir;
+    auto cached = runtime::Gateway::loadCachedConfig(state_dir, components);
     if (!cached) {
       std::printf("dry run: no applied configuration cached in %s: everything would be added\n",
-                  cfg->state_dir.c_str());
+                  state_dir.c_str());
       return kExitOk;
     }
     auto r = runtime::diffConfigs(*cached, *cfg, components);

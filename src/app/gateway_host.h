@@ -16,6 +16,10 @@ struct HostOptions {
   std::optional<runtime::GatewayConfig> config;
   bool check_only = false;
   bool dry_run = false;
+  // Where the applied-config cache is looked up when the file is invalid at start, and what
+  // --dry-run compares against; empty: the file's state_dir (dry run) or the default
+  // streamforge-data/state (fallback).
+  std::string state_dir;
   bool status_view = false;  // a live status view on stdout when it is a terminal
   // Printed once the gateway runs (what was started and where).
   std::function<void(runtime::Gateway&)> on_started;

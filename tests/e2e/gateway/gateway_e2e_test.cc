@@ -282,6 +282,25 @@ TEST(GatewayE2E, ModbusToLogToKafkaThroughKillsAndLiveReconfiguration) {
   waitExit(sim);
   sim = -1;
 
+  // A start with the broken file keeps collecting from the cached applied configuration.
+  gw = g_gateway = spawn(
+      {bin, "gateway", "--config", cfg.string(), "--state-dir", (dir / "state").string()}, out);
+  sim = spawn(
+      {bin, "sim", "--listen", "127.0.0.1:" + std::to_string(sim_port), "--fault-probability", "0"},
+      out);
+  before = endOffset(s);
+  ASSERT_TRUE(waitStatus(
+      http_port, [&](const json& j) { return endOffset(j) > before + 20; }, &s))
+      << "no start from the cached configuration\n"
+      << dumpOutput();
+  g_gateway = -1;
+  ::kill(gw, SIGTERM);
+  EXPECT_EQ(waitExit(gw), 0) << dumpOutput();
+  gw = -1;
+  ::kill(sim, SIGTERM);
+  waitExit(sim);
+  sim = -1;
+
   std::string verify;
   EXPECT_EQ(run({bin, "log", "verify", (dir / "log").string()}, &verify), 0) << verify;
 
