@@ -108,6 +108,46 @@ double doubleOf(uint64_t bits) {
   return d;
 }
 
+// The scalar choices of Sparkplug's value oneofs (int, long, float, double, boolean, string at
+// consecutive field numbers; `choice` 0..5 counts from the first): reads one of wire type
+// `wire` into the common oneof shape. False when the wire type is wrong or the bytes end.
+bool readScalarOneof(Reader& r, uint8_t wire, uint32_t choice, Field& field, uint64_t& integer,
+                     double& number, bool& boolean, std::string_view& text) {
+  uint32_t u32 = 0;
+  bool ok = false;
+  switch (choice) {
+    case 0:
+      ok = wire == kVarint && r.varint(integer);
+      integer &= 0xFFFFFFFFu;
+      field = Field::kInt;
+      break;
+    case 1:
+      ok = wire == kVarint && r.varint(integer);
+      field = Field::kLong;
+      break;
+    case 2:
+      ok = wire == kFixed32 && r.fixed32(u32);
+      number = floatOf(u32);
+      field = Field::kFloat;
+      break;
+    case 3:
+      ok = wire == kFixed64 && r.fixed64(integer);
+      number = doubleOf(integer);
+      field = Field::kDouble;
+      break;
+    case 4:
+      ok = wire == kVarint && r.varint(integer);
+      boolean = integer != 0;
+      field = Field::kBool;
+      break;
+    case 5:
+      ok = wire == kLen && r.len(text);
+      field = Field::kString;
+      break;
+  }
+  return ok;
+}
+
 // Reads one field's value of the expected wire type into the common oneof shape.
 #define SF_EXPECT_WIRE(w, name) \
   if (wire != (w)) return bad(std::string(name) + ": wrong wire type " + std::to_string(wire))
@@ -551,41 +591,9 @@ core::Result<nlohmann::json> dataSetJson(std::string_view raw) {
           uint32_t cf = 0;
           uint8_t cw = 0;
           if (!c.tag(cf, cw)) return bad("DataSetValue tag");
-          uint32_t u32 = 0;
-          bool ok = true;
-          switch (cf) {
-            case 1:
-              ok = cw == kVarint && c.varint(integer);
-              integer &= 0xFFFFFFFFu;
-              field = Field::kInt;
-              break;
-            case 2:
-              ok = cw == kVarint && c.varint(integer);
-              field = Field::kLong;
-              break;
-            case 3:
-              ok = cw == kFixed32 && c.fixed32(u32);
-              number = floatOf(u32);
-              field = Field::kFloat;
-              break;
-            case 4:
-              ok = cw == kFixed64 && c.fixed64(integer);
-              number = doubleOf(integer);
-              field = Field::kDouble;
-              break;
-            case 5:
-              ok = cw == kVarint && c.varint(integer);
-              boolean = integer != 0;
-              field = Field::kBool;
-              break;
-            case 6:
-              ok = cw == kLen && c.len(text);
-              field = Field::kString;
-              break;
-            default:
-              ok = c.skip(cw);
-              break;
-          }
+          const bool ok = cf >= 1 && cf <= 6 ? readScalarOneof(c, cw, cf - 1, field, integer,
+                                                               number, boolean, text)
+                                             : c.skip(cw);
           if (!ok) return bad("DataSetValue field " + std::to_string(cf));
         }
         uint32_t col_type = row.size() < type_list.size() ? type_list[row.size()] : 0;
@@ -673,49 +681,18 @@ core::Result<nlohmann::json> templateJson(std::string_view raw, int depth) {
           uint32_t pf = 0;
           uint8_t pw = 0;
           if (!pr.tag(pf, pw)) return bad("Parameter tag");
-          uint32_t u32 = 0;
           bool ok = true;
-          switch (pf) {
-            case 1:
-              ok = pw == kLen && pr.len(text);
-              if (ok) p["name"] = std::string(text);
-              text = {};
-              break;
-            case 2:
-              ok = pw == kVarint && pr.varint(u);
-              ptype = static_cast<uint32_t>(u);
-              break;
-            case 3:
-              ok = pw == kVarint && pr.varint(integer);
-              integer &= 0xFFFFFFFFu;
-              field = Field::kInt;
-              break;
-            case 4:
-              ok = pw == kVarint && pr.varint(integer);
-              field = Field::kLong;
-              break;
-            case 5:
-              ok = pw == kFixed32 && pr.fixed32(u32);
-              number = floatOf(u32);
-              field = Field::kFloat;
-              break;
-            case 6:
-              ok = pw == kFixed64 && pr.fixed64(integer);
-              number = doubleOf(integer);
-              field = Field::kDouble;
-              break;
-            case 7:
-              ok = pw == kVarint && pr.varint(integer);
-              boolean = integer != 0;
-              field = Field::kBool;
-              break;
-            case 8:
-              ok = pw == kLen && pr.len(text);
-              field = Field::kString;
-              break;
-            default:
-              ok = pr.skip(pw);
-              break;
+          if (pf == 1) {
+            ok = pw == kLen && pr.len(text);
+            if (ok) p["name"] = std::string(text);
+            text = {};
+          } else if (pf == 2) {
+            ok = pw == kVarint && pr.varint(u);
+            ptype = static_cast<uint32_t>(u);
+          } else if (pf >= 3 && pf <= 8) {
+            ok = readScalarOneof(pr, pw, pf - 3, field, integer, number, boolean, text);
+          } else {
+            ok = pr.skip(pw);
           }
           if (!ok) return bad("Parameter field " + std::to_string(pf));
         }
