@@ -41,8 +41,17 @@ fi
 mapfile -t ports < <(sf_free_ports 11)
 [[ ${#ports[@]} -eq 11 ]] || sf_die "could not find free ports"
 
+# A KRaft cluster id (base64url of a UUID). One that starts with '-' would be taken for an option
+# by kafka-storage's argument parser (1 in 64 ids): draw again.
 new_cluster_id() {
-  python3 -c 'import base64,uuid;print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))'
+  python3 -c '
+import base64, uuid
+while True:
+    cid = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    if not cid.startswith("-"):
+        print(cid)
+        break
+'
 }
 
 # ---------------------------------------------------------------------------------------------
