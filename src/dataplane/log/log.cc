@@ -108,6 +108,61 @@ struct ControlTask {
   std::shared_ptr<std::promise<core::Status>> done;
 };
 
+// Runs fsyncs one at a time on its own thread. With FsyncPolicy::kBatch the writer hands it
+// the fsync of a group and meanwhile encodes and writes the next group, so the disk is not idle
+// while the CPU encodes (group commit, pipelined by one group).
+class SyncWorker {
+ public:
+  SyncWorker() : thread_([this] { run(); }) {}
+  ~SyncWorker() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();
+  }
+  SyncWorker(const SyncWorker&) = delete;
+  SyncWorker& operator=(const SyncWorker&) = delete;
+
+  // Runs `file->fsync()`; `then` runs on the worker thread once the future is ready.
+  std::future<core::Status> fsync(std::shared_ptr<File> file, std::function<void()> then) {
+    std::promise<core::Status> done;
+    auto fut = done.get_future();
+    {
+      std::lock_guard lock(mu_);
+      jobs_.push_back(Job{std::move(file), std::move(done), std::move(then)});
+    }
+    cv_.notify_one();
+    return fut;
+  }
+
+ private:
+  struct Job {
+    std::shared_ptr<File> file;
+    std::promise<core::Status> done;
+    std::function<void()> then;
+  };
+  void run() {
+    std::unique_lock lock(mu_);
+    while (true) {
+      cv_.wait(lock, [&] { return stop_ || !jobs_.empty(); });
+      if (jobs_.empty()) return;  // stop_ and nothing left
+      Job job = std::move(jobs_.front());
+      jobs_.pop_front();
+      lock.unlock();
+      job.done.set_value(job.file->fsync());
+      if (job.then) job.then();
+      lock.lock();
+    }
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Job> jobs_;
+  bool stop_ = false;
+  std::thread thread_;  // last: starts after the members it uses
+};
+
 class LogImpl final : public Log {
  public:
   LogImpl(const LogOptions& options, std::shared_ptr<Storage> storage, const core::Clock& clock,
@@ -213,6 +268,9 @@ class LogImpl final : public Log {
   void runControl(std::deque<ControlTask>& tasks);
   core::Status syncActive();
   core::Status syncAwaiting();
+  // Waits for the group whose fsync runs on syncer_ and completes it (publish, callbacks), or
+  // fails it (the segment goes back to its last durable size). False if the fsync failed.
+  bool finishPendingSync();
   void publish();
   void complete(std::vector<Request>& reqs);
   void failRequests(std::vector<Request>& reqs, const core::Error& err);
@@ -255,6 +313,7 @@ class LogImpl final : public Log {
   uint64_t pending_bytes_ = 0;
   uint64_t cursor_epoch_ = 0;
   bool stopping_ = false;
+  bool sync_done_ = false;  // the pending group's fsync returned (wakes the writer)
   std::mutex close_mu_;
   bool closed_ = false;  // guarded by close_mu_
   std::thread writer_;
@@ -287,6 +346,16 @@ class LogImpl final : public Log {
   uint64_t sealed_bytes_ = 0;
   bool broken_ = false;            // the active segment must be restored before the next write
   std::vector<Request> awaiting_;  // FsyncPolicy::kInterval: written, waiting for the fsync
+  // FsyncPolicy::kBatch: the last written group, whose fsync runs on syncer_. work_ covers it;
+  // the group being encoded next is written after it and only claimed once it is durable.
+  struct PendingSync {
+    std::vector<Request> group;
+    uint64_t size = 0;  // work_.size with the group written
+    std::future<core::Status> done;
+    std::chrono::steady_clock::time_point started;
+  };
+  std::optional<PendingSync> pending_;
+  std::unique_ptr<SyncWorker> syncer_;
   int64_t last_sync_ns_ = 0;
   int64_t next_maintenance_ns_ = 0;
   std::string buf_;
@@ -339,6 +408,7 @@ core::Status LogImpl::open() {
   next_maintenance_ns_ = now + std::chrono::nanoseconds(opt_.maintenance_interval).count();
   updateSizeGauges();
   updateLagGauges();
+  if (opt_.fsync == FsyncPolicy::kBatch) syncer_ = std::make_unique<SyncWorker>();
   writer_ = std::thread([this] { writerLoop(); });
   writer_id_.store(writer_.get_id());
   return core::ok();
@@ -743,7 +813,9 @@ void LogImpl::writerLoop() {
         wait = std::min(wait, w);
       }
       wait = std::max(wait, std::chrono::milliseconds(1));
-      q_cv_.wait_for(lock, wait, [&] { return !queue_.empty() || !control_.empty() || stopping_; });
+      q_cv_.wait_for(lock, wait, [&] {
+        return !queue_.empty() || !control_.empty() || stopping_ || (pending_ && sync_done_);
+      });
       tasks.swap(control_);
       uint64_t cap = std::max<uint64_t>(1, std::min(opt_.max_group_bytes, seg_bytes_));
       uint64_t gbytes = 0;
@@ -766,10 +838,22 @@ void LogImpl::writerLoop() {
       stop = stopping_ && queue_.empty() && group.empty() && !marker;
     }
     space_cv_.notify_all();
+    // Control tasks, flushes and maintenance see no group in flight.
+    if (!tasks.empty()) (void)finishPendingSync();
     runControl(tasks);
     if (!group.empty()) {
       processGroup(group);
       group.clear();
+    }
+    if (pending_) {
+      // Complete the group whose fsync returned; otherwise wait for it or for more appends
+      // (they are written while it runs).
+      bool ready = false;
+      {
+        std::lock_guard lock(q_mu_);
+        ready = sync_done_;
+      }
+      if (ready || marker || stop) (void)finishPendingSync();
     }
     if (marker) handleFlush(marker);
     int64_t now = clock_.monotonicNanos();
@@ -777,10 +861,14 @@ void LogImpl::writerLoop() {
         now - last_sync_ns_ >= std::chrono::nanoseconds(opt_.fsync_interval).count()) {
       (void)syncAwaiting();
     }
-    if (now >= next_maintenance_ns_) maintenance();
-    if (stop) break;
+    if (now >= next_maintenance_ns_) {
+      (void)finishPendingSync();
+      maintenance();
+    }
+    if (stop && !pending_) break;
   }
   // Shutdown: everything written becomes durable and every callback runs.
+  (void)finishPendingSync();
   if (!awaiting_.empty()) (void)syncAwaiting();
   if (synced_size_ < work_.size && !broken_) {
     if (auto st = syncActive(); !st) {
@@ -888,6 +976,15 @@ void LogImpl::processGroup(std::vector<Request>& group) {
   uint64_t bytes = 0;
   for (const auto& r : group) bytes += r.bytes;
   uint64_t estimate = bytes + kFrameHeaderBytes * (1 + bytes / (kFrameTargetBytes / 2));
+  // Rolling, restoring and making room touch what the pending group's completion publishes:
+  // complete it first. A failed fsync sent the segment back to its durable size; start over.
+  if (pending_ && (broken_ || (work_.size > 0 && work_.size + estimate > seg_bytes_) ||
+                   (opt_.quota_bytes > 0 && totalBytes() + estimate > opt_.quota_bytes))) {
+    if (!finishPendingSync()) {
+      processGroup(group);
+      return;
+    }
+  }
   if (broken_) {
     if (auto st = restoreActive(); !st) {
       failRequests(group, st.error());
@@ -939,7 +1036,14 @@ void LogImpl::processGroup(std::vector<Request>& group) {
   if (!frame.empty()) flushFrame();
 
   if (auto st = writeAll(*active_->file, work_.size, buf_.data(), buf_.size()); !st) {
+    (void)finishPendingSync();
     onWriteFailure(group, st.error());
+    return;
+  }
+  // The previous group's fsync ran while this one was encoded and written. If it failed, the
+  // segment went back to its last durable size (dropping this group's bytes too): start over.
+  if (pending_ && !finishPendingSync()) {
+    processGroup(group);
     return;
   }
   work_ = std::move(next);
@@ -947,12 +1051,22 @@ void LogImpl::processGroup(std::vector<Request>& group) {
 
   switch (opt_.fsync) {
     case FsyncPolicy::kBatch:
-      if (auto st = syncActive(); !st) {
-        onWriteFailure(group, st.error());
-        return;
+      pending_.emplace();
+      pending_->group = std::move(group);
+      group.clear();
+      pending_->size = work_.size;
+      pending_->started = std::chrono::steady_clock::now();
+      {
+        std::lock_guard lock(q_mu_);
+        sync_done_ = false;
       }
-      publish();
-      complete(group);
+      pending_->done = syncer_->fsync(active_->file, [this] {
+        {
+          std::lock_guard lock(q_mu_);
+          sync_done_ = true;
+        }
+        q_cv_.notify_all();
+      });
       break;
     case FsyncPolicy::kNever:
       publish();
@@ -968,6 +1082,23 @@ void LogImpl::processGroup(std::vector<Request>& group) {
       }
       break;
   }
+}
+
+bool LogImpl::finishPendingSync() {
+  if (!pending_) return true;
+  PendingSync p = std::move(*pending_);
+  pending_.reset();
+  core::Status st = p.done.get();
+  m_fsync_.observe(secondsSince(p.started));
+  last_sync_ns_ = clock_.monotonicNanos();
+  if (!st) {
+    onWriteFailure(p.group, st.error());
+    return false;
+  }
+  synced_size_ = p.size;
+  publish();
+  complete(p.group);
+  return true;
 }
 
 core::Status LogImpl::syncAwaiting() {
@@ -1041,6 +1172,9 @@ core::Status LogImpl::restoreActive() {
 }
 
 core::Status LogImpl::roll() {
+  if (!finishPendingSync()) {
+    return core::fail(core::Errc::kUnavailable, "log: the last fsync failed");
+  }
   if (!awaiting_.empty()) SF_TRY(syncAwaiting());
   if (synced_size_ < work_.size) {
     if (auto st = syncActive(); !st) {

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cerrno>
 #include <filesystem>
+#include <future>
 #include <map>
 #include <mutex>
 #include <random>
@@ -66,6 +67,14 @@ class LogTest : public ::testing::Test {
         cv_.wait(lock, [&] { return released_ >= n; });
       }
     });
+  }
+  // With a group in its (held) fsync, one more group is written behind it and the writer
+  // then waits for that fsync: append it and wait for its write, so that the queue holds
+  // exactly what the test appends next.
+  void fillThePipeline(Log& log, const AppendCallback& cb) {
+    uint64_t writes = storage_->calls(FaultOp::kWrite);
+    log.append({makeEntry(1000)}, cb);
+    ASSERT_TRUE(eventually([&] { return storage_->calls(FaultOp::kWrite) > writes; }));
   }
   void waitInFsync(int n) {
     std::unique_lock lock(mu_);
@@ -143,18 +152,82 @@ TEST_F(LogTest, GroupCommitManyAppendsShareOneFsync) {
     ++done;
   };
   log->append({makeEntry(0)}, cb);
-  waitInFsync(1);  // the writer is inside the first group's fsync
+  waitInFsync(1);             // the writer is inside the first group's fsync
+  fillThePipeline(*log, cb);  // and a second group is written behind it
   for (uint64_t i = 1; i <= 100; ++i) log->append({makeEntry(i)}, cb);
   EXPECT_EQ(done.load(), 0) << "nothing is acknowledged before its fsync";
   EXPECT_EQ(log->endOffset(), 0u) << "readers see only durable records";
   release(1);
-  ASSERT_TRUE(eventually([&] { return done.load() == 101; }));
-  EXPECT_EQ(seg_fsyncs_.load(), 2) << "100 appends queued during an fsync share the next one";
-  EXPECT_EQ(offsets.size(), 101u);
-  EXPECT_EQ(*offsets.rbegin(), 100u);
-  EXPECT_EQ(metrics_.histogram("sf_log_group_records", "", {{"stream", "s"}}).count(), 2u);
-  EXPECT_EQ(metrics_.histogram("sf_log_group_records", "", {{"stream", "s"}}).sum(), 101);
-  EXPECT_EQ(metrics_.histogram("sf_log_fsync_seconds", "", {{"stream", "s"}}).count(), 2u);
+  ASSERT_TRUE(eventually([&] { return done.load() == 102; }));
+  EXPECT_EQ(seg_fsyncs_.load(), 3) << "100 appends queued during an fsync share the next one";
+  EXPECT_EQ(offsets.size(), 102u);
+  EXPECT_EQ(*offsets.rbegin(), 101u);
+  EXPECT_EQ(metrics_.histogram("sf_log_group_records", "", {{"stream", "s"}}).count(), 3u);
+  EXPECT_EQ(metrics_.histogram("sf_log_group_records", "", {{"stream", "s"}}).sum(), 102);
+  EXPECT_EQ(metrics_.histogram("sf_log_fsync_seconds", "", {{"stream", "s"}}).count(), 3u);
+}
+
+TEST_F(LogTest, TheNextGroupIsWrittenWhileTheLastOneIsInItsFsync) {
+  countSegmentFsyncs(/*hold=*/1);
+  auto log = open(opts());
+  std::atomic<int> done{0};
+  std::vector<uint64_t> firsts(2, UINT64_MAX);
+  log->append({makeEntry(0)}, [&](core::Result<AppendResult> r) {
+    ASSERT_TRUE(r);
+    firsts[0] = r->first_offset;
+    ++done;
+  });
+  waitInFsync(1);
+  uint64_t writes = storage_->calls(FaultOp::kWrite);
+  log->append({makeEntry(1), makeEntry(2)}, [&](core::Result<AppendResult> r) {
+    ASSERT_TRUE(r);
+    firsts[1] = r->first_offset;
+    ++done;
+  });
+  // Pipelined group commit: the second group is encoded and written during the first fsync...
+  ASSERT_TRUE(eventually([&] { return storage_->calls(FaultOp::kWrite) > writes; }));
+  // ...but nothing is acknowledged or readable before its own fsync.
+  EXPECT_EQ(done.load(), 0);
+  EXPECT_EQ(log->endOffset(), 0u);
+  release(1);
+  ASSERT_TRUE(eventually([&] { return done.load() == 2; }));
+  EXPECT_EQ(firsts[0], 0u);
+  EXPECT_EQ(firsts[1], 1u);
+  EXPECT_EQ(seg_fsyncs_.load(), 2);
+  auto all = readAll(*log);
+  ASSERT_EQ(all.size(), 3u);
+  for (uint64_t i = 0; i < 3; ++i) EXPECT_EQ(all[i].payload, makeEntry(i).payload);
+}
+
+TEST_F(LogTest, AFailedFsyncFailsItsGroupAndTheGroupWrittenBehindItIsRewritten) {
+  storage_->setZeroUnsyncedOnFsyncFailure(true);
+  countSegmentFsyncs(/*hold=*/1);
+  auto log = open(opts());
+  storage_->failNext(FaultOp::kFsync, EIO, 1, ".seg");
+  std::promise<core::Result<AppendResult>> first, second;
+  log->append({makeEntry(100)}, [&](core::Result<AppendResult> r) { first.set_value(r); });
+  waitInFsync(1);
+  uint64_t writes = storage_->calls(FaultOp::kWrite);
+  log->append({makeEntry(0), makeEntry(1)},
+              [&](core::Result<AppendResult> r) { second.set_value(r); });
+  ASSERT_TRUE(eventually([&] { return storage_->calls(FaultOp::kWrite) > writes; }));
+  release(1);  // the first fsync fails; its bytes and the second group's are dropped
+  auto a = first.get_future().get();
+  ASSERT_FALSE(a);
+  EXPECT_EQ(a.error().code, core::Errc::kUnavailable);
+  auto b = second.get_future().get();
+  ASSERT_TRUE(b) << b.error().toString();
+  EXPECT_EQ(b->first_offset, 0u) << "the failed group's offsets are given again";
+  auto check = [&](const Log& l) {
+    auto all = readAll(l);
+    ASSERT_EQ(all.size(), 2u);
+    for (uint64_t i = 0; i < 2; ++i) EXPECT_EQ(all[i].payload, makeEntry(i).payload);
+  };
+  check(*log);
+  log->close();
+  auto again = open(opts());
+  EXPECT_TRUE(again->recovery().clean()) << again->recovery().summary();
+  check(*again);
 }
 
 TEST_F(LogTest, ConcurrentAppendersGetUniqueOffsetsAndFewerFsyncs) {
@@ -537,10 +610,11 @@ TEST_F(LogTest, FullQueueRejectsWhenConfigured) {
   };
   log->append({makeEntry(0)}, cb);
   waitInFsync(1);
+  fillThePipeline(*log, cb);
   for (uint64_t i = 1; i <= 40; ++i) log->append({makeEntry(i, EntryClass::kTelemetry, 0, 83)}, cb);
   EXPECT_EQ(rejected.load(), 30) << "10 appends of 100 bytes fit in 1000";
   release(1);
-  ASSERT_TRUE(eventually([&] { return ok.load() == 11; }));
+  ASSERT_TRUE(eventually([&] { return ok.load() == 12; }));
 }
 
 TEST_F(LogTest, FullQueueBlocksTheAppender) {
@@ -554,6 +628,7 @@ TEST_F(LogTest, FullQueueBlocksTheAppender) {
   };
   log->append({makeEntry(0)}, cb);
   waitInFsync(1);
+  fillThePipeline(*log, cb);
   for (uint64_t i = 1; i <= 10; ++i) log->append({makeEntry(i, EntryClass::kTelemetry, 0, 83)}, cb);
   std::atomic<bool> returned{false};
   std::thread t([&] {
@@ -564,7 +639,7 @@ TEST_F(LogTest, FullQueueBlocksTheAppender) {
   EXPECT_FALSE(returned.load()) << "backpressure: the 11th append waits for room";
   release(1);
   t.join();
-  ASSERT_TRUE(eventually([&] { return ok.load() == 12; }));
+  ASSERT_TRUE(eventually([&] { return ok.load() == 13; }));
 }
 
 TEST_F(LogTest, CallbacksMayAppendAgain) {
