@@ -156,7 +156,8 @@ const config::Spec<KafkaOutputOptions>& kafkaOutputSpec() {
         .advanced()
         .doc(
             "Most records handed to the producer and not yet acknowledged (bounds memory "
-            "during an outage and re-sends after a failure).");
+            "during an outage and re-sends after a failure). The default keeps a nearby broker "
+            "at full speed; a distant cluster needs about rate x round-trip time.");
     s.option("max_in_flight_bytes", &O::max_in_flight_bytes)
         .min(config::ByteSize::kib(1))
         .advanced()
@@ -185,7 +186,9 @@ const config::Spec<KafkaOutputOptions>& kafkaOutputSpec() {
             "librdkafka producer properties, passed through as they are: security.protocol, "
             "sasl.mechanism, ssl.ca.location and any other of librdkafka's CONFIGURATION.md. "
             "The forwarder's own (acks, enable.idempotence, ...) are refused; secrets belong in "
-            "kafka_secrets.")
+            "kafka_secrets. The forwarder's defaults client.id, partitioner (murmur2_random), "
+            "queue.buffering.max.kbytes and reconnect.backoff.max.ms (2000) may be changed "
+            "here.")
         .example(config::Json{{"security.protocol", "SASL_SSL"},
                               {"sasl.mechanism", "SCRAM-SHA-512"},
                               {"sasl.username", "gateway-7"}});
@@ -230,6 +233,9 @@ Properties producerProperties(const KafkaOutputOptions& options, std::string_vie
   // Our window bounds what is queued; librdkafka's queue must never be the smaller bound.
   add("queue.buffering.max.kbytes",
       std::to_string(std::max<uint64_t>(options.max_in_flight_bytes.bytes / 1024 * 2, 64 * 1024)));
+  // After an outage the producer retries a broker at most every 2 s (librdkafka: 10 s), so the
+  // backlog starts to drain within ~2 s of the broker being back (bench/forwarder drain).
+  add("reconnect.backoff.max.ms", "2000");
   for (const auto& [k, v] : options.kafka) add(k, v);
   for (const auto& [k, v] : options.kafka_secrets) add(k, v, true);
   // The forwarder's own: delivery safety and batching (reserved, refused in the maps).
