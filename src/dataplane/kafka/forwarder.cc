@@ -259,6 +259,7 @@ void Forwarder::run() {
 }
 
 void Forwarder::buildProducer() {
+  last_build_mono_ = monoNow();
   auto p = Producer::create(options_, client_id_);
   if (!p) {
     // Only a condition outside the configuration fails here (e.g. an unreadable CA file):
@@ -483,6 +484,10 @@ void Forwarder::rebuild() {
     handleReports();
     producer_.reset();
   }
+  // The backoff spaces producer builds, counted from the last build: a producer that failed at
+  // once waits it out, one that lived longer (e.g. until message_timeout in an outage) is
+  // replaced at once, so a producer is always there to see the brokers come back.
+  next_build_mono_ = std::max(monoNow(), last_build_mono_ + backoff_.count() * kMsNs);
   uint64_t cursor = window_.cursor();
   uint64_t resend = next_read_ - cursor;
   auto possibly = window_.possiblyInKafka();
@@ -493,11 +498,10 @@ void Forwarder::rebuild() {
                {"cursor", std::to_string(cursor)},
                {"resend_up_to", std::to_string(resend)},
                {"possibly_in_kafka", std::to_string(possibly.size())},
-               {"retry_in_ms", std::to_string(backoff_.count())}});
+               {"retry_in_ms", std::to_string((next_build_mono_ - monoNow()) / kMsNs)}});
   window_.reset(cursor);
   next_read_ = cursor;
   maybeCommit(true);
-  next_build_mono_ = monoNow() + backoff_.count() * kMsNs;
   backoff_ = std::min(backoff_ * 2, options_.rebuild_backoff_max);
   rebuild_reason_.reset();
   updateGauges(true);

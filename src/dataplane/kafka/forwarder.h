@@ -138,6 +138,7 @@ class Forwarder {
   int64_t last_commit_mono_ = 0;
   int64_t last_gauges_mono_ = 0;
   int64_t next_build_mono_ = 0;
+  int64_t last_build_mono_ = 0;  // when the current (or last) producer was built
   int64_t read_retry_mono_ = 0;
   std::chrono::milliseconds backoff_;
   std::optional<std::string> rebuild_reason_;

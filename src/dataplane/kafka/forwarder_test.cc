@@ -438,6 +438,44 @@ TEST_F(ForwarderTest, OutageLongerThanMessageTimeoutLosesNothing) {
   EXPECT_LE(v.duplicates, f->stats().resent);
 }
 
+// The rebuild backoff spaces producer builds from the last build. A producer that lived through
+// message_timeout in an outage is replaced at once, so a producer is always there to see the
+// brokers come back; one that failed right after its build waits the backoff out. The
+// forwarder's clock is a manual one: only the test moves time.
+TEST_F(ForwarderTest, RebuildBackoffCountsFromTheLastBuild) {
+  core::ManualClock clock;
+  auto o = optionsFor(cluster_.bootstrap());
+  o.message_timeout = 10s;
+  o.rebuild_backoff_initial = 5s;
+  o.rebuild_backoff_max = 5s;
+  auto created = Forwarder::create(o, log_, kIdentity, metrics_, clock);
+  ASSERT_TRUE(created) << created.error().message;
+  auto& f = **created;
+  for (int b = 1; b <= 3; ++b) rd_kafka_mock_broker_set_down(cluster_.get(), b);
+  auto expected = appendRecords(10);
+  ASSERT_TRUE(f.start());
+  ASSERT_TRUE(waitUntil([&] { return f.stats().in_flight == 10; }));
+
+  clock.advance(11s);  // the records time out after the producer lived 11 s > the backoff
+  ASSERT_TRUE(waitUntil([&] {
+    return f.stats().rebuilds == 1 && f.state() != ProducerState::kRebuilding &&
+           f.stats().in_flight == 10;
+  })) << "a new producer is built at once and the records are sent again";
+
+  f.injectFatalErrorForTest();  // fails right after its build: the backoff applies
+  ASSERT_TRUE(waitUntil([&] { return f.stats().rebuilds == 2; }));
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(f.state(), ProducerState::kRebuilding);
+  EXPECT_EQ(f.stats().in_flight, 0u);
+  clock.advance(5s);
+  ASSERT_TRUE(waitUntil([&] { return f.state() != ProducerState::kRebuilding; }));
+
+  for (int b = 1; b <= 3; ++b) rd_kafka_mock_broker_set_up(cluster_.get(), b);
+  ASSERT_TRUE(drained(f));
+  f.stop();
+  verify(consumeAll(cluster_.bootstrap(), topic_, kPartitions), expected);
+}
+
 // One partition's leader is down: its records stay unacknowledged while the other partitions
 // are acknowledged out of order; the cursor must stop at the first unacknowledged offset.
 TEST_F(ForwarderTest, CursorStopsAtTheFirstUnacknowledgedOffset) {
