@@ -1,33 +1,41 @@
 // forwarder_bench: records/s and MB/s from a real local log to Kafka through the forwarder,
 // and, in the same run, librdkafka's raw producer sending the same messages (same topic
 // layout, keys, headers and JSON values, same producer configuration) from memory: the peer
-// limit the forwarder can at best reach. A benchmark prints its figures; nothing asserts them.
+// limit the forwarder can at best reach. With --rdkafka-performance, also librdkafka's own
+// benchmark tool producing as many messages of the JSON value's size with the same producer
+// configuration, as a child process (bench/forwarder/rdkafka-performance.sh builds it).
+// A benchmark prints its figures; nothing asserts them.
 //
 // Usage: forwarder_bench [--brokers HOST:PORT] [--records N] [--sizes 100,1024]
 //                        [--partitions P] [--dir DIR] [--compression C] [--linger-ms L]
-// --brokers defaults to $SF_KAFKA_BOOTSTRAP; --records is per size (default 500000 for sizes
-// up to 256 bytes, 200000 above). A record's size is its encoded size in the local log; the
-// Kafka message (canonical JSON) is larger and both are printed.
+//                        [--rdkafka-performance PATH]
+// --brokers defaults to $SF_KAFKA_BOOTSTRAP, --rdkafka-performance to $SF_RDKAFKA_PERFORMANCE;
+// --records is per size (default 500000 for sizes up to 256 bytes, 200000 above). A record's
+// size is its encoded size in the local log; the Kafka message (canonical JSON) is larger and
+// both are printed.
 #include <librdkafka/rdkafka.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <future>
 #include <iostream>
+#include <optional>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "bench_util.h"
 #include "core/log.h"
 #include "dataplane/kafka/forwarder.h"
 #include "dataplane/kafka/producer.h"
 #include "dataplane/log/log.h"
+#include "kafka_bench_util.h"
 #include "model/record_codec.h"
 #include "model/record_json.h"
 
@@ -36,131 +44,51 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-struct Args {
-  std::string brokers;
+struct Args : bench::KafkaBenchArgs {
   uint64_t records = 0;
   std::vector<size_t> sizes{100, 1024};
-  int partitions = 3;
-  std::string dir;
-  std::string compression = "zstd";
-  int linger_ms = 10;
+  std::string rdkafka_performance;  // path of librdkafka's rdkafka_performance, or empty
 };
-
-[[noreturn]] void usage(const char* why) {
-  std::cerr << "forwarder_bench: " << why
-            << "\nusage: forwarder_bench [--brokers HOST:PORT] [--records N] [--sizes 100,1024]"
-               " [--partitions P] [--dir DIR] [--compression C] [--linger-ms L]\n";
-  std::exit(2);
-}
 
 Args parseArgs(int argc, char** argv) {
   Args a;
   // NOLINTNEXTLINE(concurrency-mt-unsafe): before any thread starts
-  if (const char* b = std::getenv("SF_KAFKA_BOOTSTRAP")) a.brokers = b;
-  for (int i = 1; i < argc; ++i) {
-    std::string k = argv[i];
-    if (i + 1 >= argc) usage(("missing value for " + k).c_str());
-    std::string v = argv[++i];
-    if (k == "--brokers") {
-      a.brokers = v;
-    } else if (k == "--records") {
-      a.records = std::stoull(v);
-    } else if (k == "--sizes") {
-      a.sizes.clear();
-      std::stringstream ss(v);
-      for (std::string part; std::getline(ss, part, ',');) a.sizes.push_back(std::stoul(part));
-    } else if (k == "--partitions") {
-      a.partitions = std::stoi(v);
-    } else if (k == "--dir") {
-      a.dir = v;
-    } else if (k == "--compression") {
-      a.compression = v;
-    } else if (k == "--linger-ms") {
-      a.linger_ms = std::stoi(v);
-    } else {
-      usage(("unknown option " + k).c_str());
-    }
+  if (const char* t = std::getenv("SF_RDKAFKA_PERFORMANCE")) a.rdkafka_performance = t;
+  bench::Flags flags("forwarder_bench");
+  a.addTo(flags);
+  flags.add("records", a.records)
+      .add("sizes",
+           [&](const std::string& v) {
+             a.sizes.clear();
+             std::stringstream ss(v);
+             for (std::string part; std::getline(ss, part, ',');) {
+               a.sizes.push_back(std::stoul(part));
+             }
+           })
+      .add("rdkafka-performance", a.rdkafka_performance);
+  flags.parse(argc, argv);
+  a.check(flags);
+  if (!a.rdkafka_performance.empty() && ::access(a.rdkafka_performance.c_str(), X_OK) != 0) {
+    flags.fail("cannot run " + a.rdkafka_performance);
   }
-  if (a.brokers.empty()) usage("no brokers (--brokers or SF_KAFKA_BOOTSTRAP)");
   return a;
 }
 
-std::string firstLine(const std::string& file, const std::string& prefix) {
-  std::ifstream in(file);
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind(prefix, 0) == 0) {
-      auto colon = line.find(':');
-      if (colon == std::string::npos) return line;
-      auto value = line.find_first_not_of(" \t", colon + 1);
-      return value == std::string::npos ? std::string() : line.substr(value);
-    }
-  }
-  return "?";
-}
-
-std::string loadAverage() {
-  std::ifstream in("/proc/loadavg");
-  std::string a, b, c;
-  in >> a >> b >> c;
-  return a + " " + b + " " + c;
-}
-
-void printMachine(int argc, char** argv, const Args& a) {
-  utsname u{};
-  uname(&u);
-  std::cout << "command:   ";
-  for (int i = 0; i < argc; ++i) std::cout << (i ? " " : "") << argv[i];
-  std::cout << "\nmachine:   " << u.sysname << " " << u.release << " " << u.machine << ", "
-            << firstLine("/proc/cpuinfo", "model name") << ", "
-            << std::thread::hardware_concurrency() << " CPUs, "
-            << firstLine("/proc/meminfo", "MemTotal") << ", load average " << loadAverage() << "\n"
-            << "librdkafka " << rd_kafka_version_str() << "; brokers " << a.brokers
+void printSetup(const Args& a) {
+  std::cout << "librdkafka " << rd_kafka_version_str() << "; brokers " << a.brokers
             << "; partitions " << a.partitions << "; compression " << a.compression
             << "; linger.ms " << a.linger_ms << "; acks=all, idempotent\n";
-}
-
-bool createTopic(const std::string& brokers, const std::string& topic, int partitions) {
-  char err[512];
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  rd_kafka_conf_set(conf, "bootstrap.servers", brokers.c_str(), err, sizeof err);
-  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
-  if (!rk) return false;
-  rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(topic.c_str(), partitions, 1, err, sizeof err);
-  rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
-  rd_kafka_CreateTopics(rk, &nt, 1, nullptr, q);
-  bool ok = false;
-  rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 30000);
-  if (ev) {
-    size_t n = 0;
-    const rd_kafka_topic_result_t** res =
-        rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
-    ok = n == 1 && (rd_kafka_topic_result_error(res[0]) == RD_KAFKA_RESP_ERR_NO_ERROR ||
-                    rd_kafka_topic_result_error(res[0]) == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS);
-    rd_kafka_event_destroy(ev);
+  if (a.rdkafka_performance.empty()) {
+    std::cout << "rdkafka_performance row skipped: no --rdkafka-performance PATH or "
+                 "SF_RDKAFKA_PERFORMANCE (build the tool with "
+                 "bench/forwarder/rdkafka-performance.sh)\n";
+  } else {
+    std::cout << "rdkafka_performance: " << a.rdkafka_performance
+              << "\n  same producer configuration, message count, JSON value size and headers;"
+                 " but every payload is the same JSON value and there is no key, so its"
+                 " batches compress better than ours (compare with --compression none too) and"
+                 " its MB/s counts values only\n";
   }
-  rd_kafka_queue_destroy(q);
-  rd_kafka_NewTopic_destroy(nt);
-  rd_kafka_destroy(rk);
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // leaders elected
-  return ok;
-}
-
-// A telemetry record whose binary encoding is about `size` bytes (a string value pads it).
-model::Record makeRecord(uint64_t i, size_t size, const std::string& site) {
-  model::Record r;
-  r.site = site;
-  r.gateway = "gw-bench";
-  r.stream = "main";
-  r.adapter = "sim";
-  r.device = "dev" + std::to_string(i % 16);
-  r.tag = "tag" + std::to_string(i % 256);
-  r.source_ts_ns = 1'700'000'000'000'000'000LL + static_cast<int64_t>(i);
-  r.gateway_ts_ns = r.source_ts_ns;
-  std::string probe;
-  model::encodeBinary(r, probe);
-  size_t pad = size > probe.size() + 2 ? size - probe.size() - 2 : 0;
-  r.value = model::Value::ofString(std::string(pad, static_cast<char>('a' + i % 26)));
-  return r;
 }
 
 struct Figures {
@@ -189,7 +117,7 @@ Figures rawProducer(const Args& a, const kafka::KafkaOutputOptions& opts, uint64
   msgs.reserve(n);
   Figures f;
   for (uint64_t i = 0; i < n; ++i) {
-    model::Record r = makeRecord(i, size, site);
+    model::Record r = bench::makeRecord(i, size, site);
     r.offset = i;
     Msg m;
     m.topic = tmpl.render(r, id);
@@ -239,13 +167,63 @@ Figures rawProducer(const Args& a, const kafka::KafkaOutputOptions& opts, uint64
   return f;
 }
 
+// librdkafka's own producer benchmark run as a child process (no shell): `n` messages of
+// `value`'s size (its payload repeats `value`), no key, the four headers of ours with fixed
+// values, every producer property of the forwarder as -X. Figures from its final summary line:
+// "% N messages produced (B bytes), D delivered (offset O, F failed) in T ms: R msgs/s and
+// M MB/s, ..." (time from the first produce to the last delivery report, like the raw row).
+// Its MB/s counts values only: it sends no key.
+std::optional<Figures> rdkafkaPerformance(const Args& a, const kafka::KafkaOutputOptions& opts,
+                                          const std::string& topic, uint64_t n,
+                                          const std::string& value,
+                                          const std::vector<std::string>& headers) {
+  std::vector<std::string> argv{a.rdkafka_performance, "-P", "-t", topic, "-b", a.brokers, "-s",
+                                std::to_string(value.size()), "-c", std::to_string(n),
+                                // -z, not -X: the summary line names the codec from -z.
+                                "-z", opts.compression};
+  // The arguments of one exec are bounded (MAX_ARG_STRLEN): the tool's own pattern above that.
+  if (value.size() < 64 * 1024) argv.insert(argv.end(), {"-m", value});
+  // rdkafka_performance's own defaults that differ from librdkafka's (and so the forwarder's).
+  argv.insert(argv.end(), {"-X", "message.send.max.retries=" + std::to_string(INT_MAX), "-X",
+                           "retry.backoff.ms=100"});
+  for (const auto& p : kafka::producerProperties(opts, "bench-rdkafka-performance")) {
+    if (p.key == "bootstrap.servers" || p.key == "compression.codec") continue;
+    argv.insert(argv.end(), {"-X", p.key + "=" + p.value});
+  }
+  for (const auto& h : headers) argv.insert(argv.end(), {"-H", h});
+
+  bench::Output out = bench::run(argv);
+  static const std::regex kSummary(
+      R"(% (\d+) messages produced \((\d+) bytes\), (\d+) delivered \(offset -?\d+, (\d+) failed\) )"
+      R"(in (\d+)ms: (\d+) msgs/s and ([0-9.]+) MB/s[^\n]*)");
+  std::smatch last;
+  for (auto it = std::sregex_iterator(out.text.begin(), out.text.end(), kSummary);
+       it != std::sregex_iterator(); ++it) {
+    last = *it;
+  }
+  if (out.status != 0 || last.empty()) {
+    std::cerr << "rdkafka_performance failed (exit " << out.status << "):\n" << out.text << "\n";
+    return std::nullopt;
+  }
+  const uint64_t delivered = std::stoull(last[3]), failed = std::stoull(last[4]);
+  const double ms = std::stod(last[5]);
+  if (failed) std::cerr << "rdkafka_performance: " << failed << " failed deliveries\n";
+  std::cout << "  rdkafka_performance says: " << last.str() << "\n";
+  Figures f;
+  f.seconds = ms / 1e3;
+  f.records = delivered;
+  f.bytes = delivered * value.size();
+  return f;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   Args a = parseArgs(argc, argv);
   core::Logger::instance().setLevel(core::LogLevel::kWarn);
-  printMachine(argc, argv, a);
-  std::string base = a.dir.empty() ? std::filesystem::temp_directory_path().string() : a.dir;
+  bench::printHeader(argc, argv);
+  printSetup(a);
+  std::string base = a.dir;
   const std::string run =
       std::to_string(getpid()) + "-" +
       std::to_string(std::chrono::system_clock::now().time_since_epoch() / std::chrono::seconds(1));
@@ -262,36 +240,34 @@ int main(int argc, char** argv) {
     opts.compression = a.compression;
     opts.linger = std::chrono::milliseconds(a.linger_ms);
     auto tmpl = kafka::TopicTemplate::parse(opts.topic_template);
-    std::string json_size;
+    std::string json_value;
+    std::vector<std::string> headers;  // name=value, as rdkafka_performance -H takes them
     {
-      model::Record r = makeRecord(0, size, site);
+      model::Record r = bench::makeRecord(0, size, site);
       r.offset = 0;
       std::string enc;
       model::encodeBinary(r, enc);
-      json_size = std::to_string(model::toJson(r).size());
+      json_value = model::toJson(r);
+      headers = {"sf-class=" + std::string(model::recordClassName(r.recordClass())),
+                 "sf-record-id=" + model::formatRecordId(id.gateway, id.stream, 0),
+                 "sf-schema=" + std::string(model::kRecordSchema), "content-type=application/json"};
       std::cout << "\n--- " << size << " B records (encoded " << enc.size() << " B, JSON "
-                << json_size << " B), " << n << " records per run\n";
+                << json_value.size() << " B), " << n << " records per run\n";
     }
 
     // 1. The peer limit: librdkafka alone, from memory, to its own topic.
     const std::string raw_site = site + "-raw";
-    if (!createTopic(a.brokers, "sf." + raw_site + ".telemetry", a.partitions)) {
+    if (!bench::createTopic(a.brokers, "sf." + raw_site + ".telemetry", a.partitions)) {
       std::cerr << "cannot create topic\n";
       return 1;
     }
     Figures raw = rawProducer(a, opts, n, size, raw_site, id, *tmpl);
 
     // 2. The forwarder: fill a real log (fsync per group commit), then forward it all.
-    if (!createTopic(a.brokers, "sf." + site + ".telemetry", a.partitions)) return 1;
+    if (!bench::createTopic(a.brokers, "sf." + site + ".telemetry", a.partitions)) return 1;
     std::string dir = base + "/sf-fwd-bench-" + run + "-" + std::to_string(size);
-    log::LogOptions lo;
-    lo.dir = dir;
-    lo.stream = "main";
-    auto log = log::openLog(lo);
-    if (!log) {
-      std::cerr << "open log: " << log.error().toString() << "\n";
-      return 1;
-    }
+    auto log = bench::openBenchLog(dir);
+    if (!log) return 1;
     auto t_fill = Clock::now();
     uint64_t log_bytes = 0;
     for (uint64_t i = 0; i < n;) {
@@ -299,12 +275,12 @@ int main(int argc, char** argv) {
       for (; i < n && batch.size() < 1000; ++i) {
         log::Entry e;
         e.ts_ns = core::SystemClock::instance().nowUnixNanos();
-        model::encodeBinary(makeRecord(i, size, site), e.payload);
+        model::encodeBinary(bench::makeRecord(i, size, site), e.payload);
         log_bytes += e.payload.size();
         batch.push_back(std::move(e));
       }
       std::promise<void> done;
-      (*log)->append(std::move(batch), [&](core::Result<log::AppendResult> r) {
+      log->append(std::move(batch), [&](core::Result<log::AppendResult> r) {
         if (!r) std::cerr << "append: " << r.error().toString() << "\n";
         done.set_value();
       });
@@ -313,14 +289,14 @@ int main(int argc, char** argv) {
     Figures fill{std::chrono::duration<double>(Clock::now() - t_fill).count(), n, log_bytes};
 
     core::MetricsRegistry metrics;
-    auto f = kafka::Forwarder::create(opts, **log, id, metrics);
+    auto f = kafka::Forwarder::create(opts, *log, id, metrics);
     if (!f) {
       std::cerr << f.error().message << "\n";
       return 1;
     }
     auto t0 = Clock::now();
     if (!(*f)->start()) return 1;
-    while ((*f)->stats().cursor < (*log)->endOffset()) {
+    while ((*f)->stats().cursor < log->endOffset()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
     Figures fwd;
@@ -332,15 +308,28 @@ int main(int argc, char** argv) {
     auto& hist =
         metrics.histogram("sf_forwarder_delivery_latency_seconds", "", {{"output", "bench"}});
 
+    // 3. librdkafka's own tool, when given: as many messages of the JSON value's size.
+    std::optional<Figures> tool;
+    if (!a.rdkafka_performance.empty()) {
+      const std::string topic = "sf." + site + "-rdkperf.telemetry";
+      if (!bench::createTopic(a.brokers, topic, a.partitions)) return 1;
+      tool = rdkafkaPerformance(a, opts, topic, n, json_value, headers);
+    }
+
     printRow("log append (batch fsync)", size, fill);
     printRow("librdkafka raw producer", size, raw);
+    if (tool) printRow("rdkafka_performance", size, *tool);
     printRow("forwarder log -> Kafka", size, fwd);
     std::printf("forwarder / raw: %.0f %%   (rebuilds %llu, re-sent %llu)\n",
                 100.0 * (fwd.records / fwd.seconds) / (raw.records / raw.seconds),
                 static_cast<unsigned long long>((*f)->stats().rebuilds),
                 static_cast<unsigned long long>((*f)->stats().resent));
+    if (tool) {
+      std::printf("forwarder / rdkafka_performance: %.0f %%\n",
+                  100.0 * (fwd.records / fwd.seconds) / (tool->records / tool->seconds));
+    }
     (void)hist;
-    (*log)->close();
+    log->close();
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);
   }

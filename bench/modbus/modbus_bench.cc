@@ -21,7 +21,6 @@
 #include <pthread.h>
 #include <pty.h>
 #include <sys/socket.h>
-#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,11 +30,11 @@
 #include <cmath>
 #include <cstdio>
 #include <deque>
-#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "bench_util.h"
 #include "core/log.h"
 #include "dataplane/adapters/modbus/test_util.h"
 #include "integration/modbus/peer.h"
@@ -73,26 +72,6 @@ double threadCpuSeconds(pthread_t t) {
   timespec ts{};
   clock_gettime(cid, &ts);
   return static_cast<double>(ts.tv_sec) + ts.tv_nsec / 1e9;
-}
-
-void printMachine(int argc, char** argv) {
-  utsname u{};
-  uname(&u);
-  std::string cpu = "?";
-  std::ifstream in("/proc/cpuinfo");
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind("model name", 0) == 0) {
-      cpu = line.substr(line.find(':') + 2);
-      break;
-    }
-  }
-  double load[3] = {0, 0, 0};
-  getloadavg(load, 3);
-  std::printf("machine: %s %s, %u cores, %s, load average %.1f %.1f %.1f\n", u.sysname, u.release,
-              std::thread::hardware_concurrency(), cpu.c_str(), load[0], load[1], load[2]);
-  std::printf("command:");
-  for (int i = 0; i < argc; ++i) std::printf(" %s", argv[i]);
-  std::printf("\n\n");
 }
 
 // Polls `config` back to back for g_seconds on a dedicated io thread.
@@ -478,7 +457,8 @@ int main(int argc, char** argv) {
     }
   }
   core::Logger::instance().setLevel(core::LogLevel::kError);
-  printMachine(argc, argv);
+  bench::printHeader(argc, argv);
+  std::printf("\n");
   if (only.empty() || only == "contiguous") benchContiguous();
   if (only.empty() || only == "pymodbus") benchPymodbus();
   if (only.empty() || only == "jitter") benchJitter();

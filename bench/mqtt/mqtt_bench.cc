@@ -25,11 +25,11 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <iostream>
 #include <mutex>
 #include <thread>
 
+#include "bench_util.h"
 #include "core/log.h"
 #include "dataplane/adapters/mqtt/packet.h"
 #include "mqtt_it.h"
@@ -341,15 +341,11 @@ int main(int argc, char** argv) {
   latency(broker.port(), 0, o.rate, o.seconds);
   rusage ru{};
   ::getrusage(RUSAGE_SELF, &ru);
-  std::ifstream status("/proc/self/status");
-  std::string line, hwm;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) hwm = line.substr(6);
-  }
   std::printf(
-      "process   peak RSS%s   CPU user %.1f s  system %.1f s (bench publisher + gateway in one "
-      "process)\n",
-      hwm.c_str(), ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6,
+      "process   peak RSS %llu kB   CPU user %.1f s  system %.1f s (bench publisher + gateway in "
+      "one process)\n",
+      static_cast<unsigned long long>(sf::bench::memoryOf().hwm_kib),
+      ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6,
       ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6);
   return 0;
 }

@@ -10,7 +10,6 @@
 //   --passes   how often the readings are run through each scenario (default 4)
 // Readings are a random walk of raw int16-like counts per tag, one reading per tag per
 // simulated second; tick() runs once per simulated second as a runtime would.
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -23,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
 #include "dataplane/pipeline/pipeline.h"
 
 using namespace sf;
@@ -68,14 +68,6 @@ long rssKiB() {
   long pages_resident = 0;
   f >> pages_total >> pages_resident;
   return pages_resident * (sysconf(_SC_PAGESIZE) / 1024);
-}
-
-std::string cpuModel() {
-  std::ifstream f("/proc/cpuinfo");
-  for (std::string line; std::getline(f, line);) {
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  }
-  return "unknown";
 }
 
 std::string deviceName(size_t i) { return "dev" + std::to_string(i / 10); }
@@ -202,20 +194,8 @@ void print(const char* name, const Result& r, double limit_rate) {
 
 int main(int argc, char** argv) {
   Args args = parseArgs(argc, argv);
-  utsname u{};
-  uname(&u);
   std::printf("pipeline_bench\n");
-  std::printf("command:  ");
-  for (int i = 0; i < argc; ++i) std::printf("%s%s", i ? " " : "", argv[i]);
-  std::printf("\nmachine:  %s, %ld online cpus, %s %s\n", cpuModel().c_str(),
-              sysconf(_SC_NPROCESSORS_ONLN), u.sysname, u.release);
-  {
-    std::ifstream f("/proc/loadavg");
-    std::string l1, l5, l15;
-    f >> l1 >> l5 >> l15;
-    std::printf("load:     %s %s %s (1/5/15 min; other work on the machine skews the figures)\n",
-                l1.c_str(), l5.c_str(), l15.c_str());
-  }
+  sf::bench::printHeader(argc, argv);
   std::printf("compiler: g++ %s%s\n", __VERSION__,
 #ifdef NDEBUG
               ", NDEBUG"

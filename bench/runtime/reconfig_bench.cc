@@ -9,7 +9,6 @@
 //   --rounds    applies per scenario (default 40)
 // A benchmark prints its figures; nothing asserts them.
 
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -26,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
 #include "config/parse.h"
 #include "core/log.h"
 #include "dataplane/pipeline/tag_spec.h"
@@ -156,14 +156,7 @@ int main(int argc, char** argv) {
   }
   if (tags <= 0 || adapters <= 0 || rounds <= 0 || tags < adapters) return 2;
   core::Logger::instance().setLevel(core::LogLevel::kError);
-  utsname u{};
-  ::uname(&u);
-  double load[3] = {0, 0, 0};
-  ::getloadavg(load, 3);
-  std::printf("command:  ");
-  for (int i = 0; i < argc; ++i) std::printf("%s ", argv[i]);
-  std::printf("\nmachine:  %s %s, %ld online cpus, load %.2f %.2f %.2f\n", u.sysname, u.release,
-              ::sysconf(_SC_NPROCESSORS_ONLN), load[0], load[1], load[2]);
+  sf::bench::printHeader(argc, argv);
   std::printf(
       "setup:    %d tags over %d adapters (scale, deadband, one hi alarm each), %d "
       "rounds per row\n\n",
