@@ -325,6 +325,7 @@ class LogImpl final : public Log {
   std::atomic<uint64_t> start_offset_{0};
   std::atomic<uint64_t> end_offset_{0};
   std::atomic<uint64_t> awaiting_count_{0};
+  std::atomic<uint64_t> syncing_count_{0};  // appends of the group whose fsync runs (pending_)
   std::atomic<bool> blocked_{false};
   std::array<std::atomic<uint64_t>, kEntryClassCount> evicted_{};
   mutable std::mutex wait_mu_;
@@ -1053,6 +1054,7 @@ void LogImpl::processGroup(std::vector<Request>& group) {
     case FsyncPolicy::kBatch:
       pending_.emplace();
       pending_->group = std::move(group);
+      syncing_count_.store(pending_->group.size());
       group.clear();
       pending_->size = work_.size;
       pending_->started = std::chrono::steady_clock::now();
@@ -1088,6 +1090,7 @@ bool LogImpl::finishPendingSync() {
   if (!pending_) return true;
   PendingSync p = std::move(*pending_);
   pending_.reset();
+  syncing_count_.store(0);
   core::Status st = p.done.get();
   m_fsync_.observe(secondsSince(p.started));
   last_sync_ns_ = clock_.monotonicNanos();
@@ -1751,7 +1754,7 @@ LogStats LogImpl::stats() const {
   }
   {
     std::lock_guard lock(q_mu_);
-    s.pending_appends = queue_.size() + awaiting_count_.load();
+    s.pending_appends = queue_.size() + awaiting_count_.load() + syncing_count_.load();
     s.pending_bytes = pending_bytes_;
   }
   for (size_t i = 0; i < kEntryClassCount; ++i) s.evicted[i] = evicted_[i].load();

@@ -178,6 +178,7 @@ TEST_F(LogTest, TheNextGroupIsWrittenWhileTheLastOneIsInItsFsync) {
     ++done;
   });
   waitInFsync(1);
+  EXPECT_EQ(log->stats().pending_appends, 1u) << "the append in its fsync is pending";
   uint64_t writes = storage_->calls(FaultOp::kWrite);
   log->append({makeEntry(1), makeEntry(2)}, [&](core::Result<AppendResult> r) {
     ASSERT_TRUE(r);
