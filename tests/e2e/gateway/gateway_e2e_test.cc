@@ -26,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "harness/process.h"
 #include "harness/services.h"
 
 namespace {
@@ -48,46 +49,15 @@ uint16_t freePort() {
 
 // A child process with its output in a file (kept for failures).
 pid_t spawn(const std::vector<std::string>& argv, const std::string& out_file) {
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int fd = ::open(out_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    ::dup2(fd, 1);
-    ::dup2(fd, 2);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
-    ::_exit(127);
-  }
-  return pid;
-}
-
-int waitExit(pid_t pid) {
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return sf::testing::spawnProcess(argv, {.output_file = out_file}).pid;
 }
 
 // Runs a program to completion; returns its exit code and stdout.
 int run(const std::vector<std::string>& argv, std::string* out) {
-  int pipefd[2];
-  if (::pipe2(pipefd, O_CLOEXEC) != 0) return -1;
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::dup2(pipefd[1], 1);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
-    ::_exit(127);
-  }
-  ::close(pipefd[1]);
-  char buf[65536];
-  ssize_t n;
-  while ((n = ::read(pipefd[0], buf, sizeof buf)) > 0) out->append(buf, static_cast<size_t>(n));
-  ::close(pipefd[0]);
-  return waitExit(pid);
+  return sf::testing::runProcess(argv, out, /*merge_stderr=*/false);
 }
+
+using sf::testing::waitExit;
 
 // GET http://127.0.0.1:port/path; the body, or nullopt when nothing answers.
 std::optional<std::string> httpGet(uint16_t port, const std::string& path) {

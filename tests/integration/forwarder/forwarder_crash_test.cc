@@ -13,23 +13,14 @@
 #include <random>
 
 #include "forwarder_it.h"
+#include "harness/process.h"
 
 namespace sf::kafka::it {
 namespace {
 
 using namespace std::chrono_literals;
 
-pid_t spawn(const std::vector<std::string>& args) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    std::vector<char*> argv;
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  return pid;
-}
+pid_t spawn(const std::vector<std::string>& args) { return sf::testing::spawnProcess(args).pid; }
 
 // Waits for `pid` up to `max`; kills it after that. Returns its exit status, or -1.
 int waitExit(pid_t pid, std::chrono::milliseconds max) {

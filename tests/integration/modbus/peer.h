@@ -17,6 +17,8 @@
 #include <thread>
 #include <vector>
 
+#include "harness/process.h"
+
 namespace sf::modbus::itest {
 
 inline std::string envOr(const char* name, const std::string& fallback = {}) {
@@ -28,24 +30,11 @@ inline std::string envOr(const char* name, const std::string& fallback = {}) {
 class Child {
  public:
   explicit Child(const std::vector<std::string>& argv) {
-    int in[2], out[2];
-    if (::pipe(in) != 0 || ::pipe(out) != 0) throw std::runtime_error("pipe");
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::dup2(in[0], 0);
-      ::dup2(out[1], 1);
-      ::close(in[1]);
-      ::close(out[0]);
-      std::vector<char*> args;
-      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-      args.push_back(nullptr);
-      ::execvp(args[0], args.data());
-      std::_Exit(127);
-    }
-    ::close(in[0]);
-    ::close(out[1]);
-    stdin_ = in[1];
-    out_ = ::fdopen(out[0], "r");
+    auto p = sf::testing::spawnProcess(argv, {.pipe_stdin = true, .pipe_stdout = true});
+    if (p.pid < 0) throw std::runtime_error("cannot start " + argv.front());
+    pid_ = p.pid;
+    stdin_ = p.stdin_fd;
+    out_ = ::fdopen(p.stdout_fd, "r");
   }
   ~Child() {
     if (stdin_ >= 0) ::close(stdin_);

@@ -13,6 +13,7 @@
 #include <set>
 
 #include "dataplane/adapters/mqtt/sparkplug/payload.h"
+#include "harness/process.h"
 #include "harness/services.h"
 #include "mqtt_it.h"
 
@@ -324,22 +325,9 @@ TEST(MqttShared, ASharedSubscriptionSplitsTheLoad) {
 // --- the kill test ------------------------------------------------------------------------------
 
 pid_t spawnChild(const std::vector<std::string>& argv, int* out_fd) {
-  int pipefd[2];
-  if (::pipe2(pipefd, O_CLOEXEC) != 0) return -1;
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::dup2(pipefd[1], 1);
-    ::close(pipefd[0]);
-    ::close(pipefd[1]);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
-    ::_exit(127);
-  }
-  ::close(pipefd[1]);
-  *out_fd = pipefd[0];
-  return pid;
+  auto p = sf::testing::spawnProcess(argv, {.pipe_stdout = true});
+  *out_fd = p.stdout_fd;
+  return p.pid;
 }
 
 TEST(MqttKill, EveryAcknowledgedNumberIsInTheLogAfterRepeatedSigkill) {

@@ -14,6 +14,7 @@
 #include <random>
 #include <sstream>
 
+#include "harness/process.h"
 #include "model/record_codec.h"
 
 namespace sf::mqtt::it {
@@ -100,17 +101,9 @@ Mosquitto::~Mosquitto() {
 
 bool Mosquitto::start() {
   if (pid_ > 0) return true;
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::setsid();
-    int null = ::open("/dev/null", O_RDWR);
-    ::dup2(null, 0);
-    ::dup2(null, 1);
-    ::dup2(null, 2);
-    std::string conf = dir_ + "/mosquitto.conf";
-    ::execlp("mosquitto", "mosquitto", "-c", conf.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
+  pid_t pid = sf::testing::spawnProcess({"mosquitto", "-c", dir_ + "/mosquitto.conf"},
+                                        {.output_file = "/dev/null", .new_session = true})
+                  .pid;
   if (pid < 0) return false;
   pid_ = pid;
   for (int i = 0; i < 200; ++i) {
@@ -278,30 +271,7 @@ std::map<int64_t, int> numbers(const std::vector<model::Record>& records, const 
 // ---------------------------------------------------------------------------------------------
 
 int runProgram(const std::vector<std::string>& argv, std::string* output) {
-  int pipefd[2];
-  if (::pipe2(pipefd, O_CLOEXEC) != 0) return -1;
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::dup2(pipefd[1], 1);
-    ::dup2(pipefd[1], 2);
-    ::close(pipefd[0]);
-    ::close(pipefd[1]);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execvp(args[0], args.data());
-    ::_exit(127);
-  }
-  ::close(pipefd[1]);
-  char buf[4096];
-  ssize_t n;
-  while ((n = ::read(pipefd[0], buf, sizeof buf)) > 0) {
-    if (output) output->append(buf, static_cast<size_t>(n));
-  }
-  ::close(pipefd[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return sf::testing::runProcess(argv, output);
 }
 
 int mosquittoPub(uint16_t port, const std::string& topic, const std::string& message, int qos,
@@ -321,22 +291,13 @@ int mosquittoPub(uint16_t port, const std::string& topic, const std::string& mes
 
 LinePublisher::LinePublisher(uint16_t port, const std::string& topic, int qos,
                              const std::string& client_id) {
-  int pipefd[2];
-  if (::pipe2(pipefd, O_CLOEXEC) != 0) return;
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::dup2(pipefd[0], 0);
-    ::close(pipefd[0]);
-    ::close(pipefd[1]);
-    std::string p = std::to_string(port), q = std::to_string(qos);
-    ::execlp("mosquitto_pub", "mosquitto_pub", "-h", "127.0.0.1", "-p", p.c_str(), "-t",
-             topic.c_str(), "-q", q.c_str(), "-i", client_id.c_str(), "-l",
-             static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  ::close(pipefd[0]);
-  pid_ = pid;
-  fd_ = pipefd[1];
+  auto p =
+      sf::testing::spawnProcess({"mosquitto_pub", "-h", "127.0.0.1", "-p", std::to_string(port),
+                                 "-t", topic, "-q", std::to_string(qos), "-i", client_id, "-l"},
+                                {.pipe_stdin = true});
+  if (p.pid < 0) return;
+  pid_ = p.pid;
+  fd_ = p.stdin_fd;
 }
 
 LinePublisher::~LinePublisher() {
