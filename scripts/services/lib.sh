@@ -16,6 +16,26 @@ SF_KAFKA_HEAP="${SF_KAFKA_HEAP:--Xms128m -Xmx384m}"
 SF_PG_BIN="${SF_PG_BIN:-/usr/lib/postgresql/15/bin}"
 
 sf_log() { echo "[services] $*" >&2; }
+
+# Starts "$@" in the background in a session of its own (signals to the caller's process group
+# do not reach it), stdout and stderr appended to LOG, stdin from /dev/null, and writes the
+# command's own pid to PIDFILE. `$!` is not that pid when setsid has to fork (it does when the
+# caller is a process group leader), so the command writes its pid before it execs.
+# Usage: sf_launch PIDFILE LOG COMMAND [ARG...]; returns once PIDFILE is written.
+sf_launch() {
+  local pidfile="$1" log="$2" i
+  shift 2
+  rm -f "$pidfile"
+  # shellcheck disable=SC2016
+  setsid bash -c 'echo $$ >"$0.tmp" && mv "$0.tmp" "$0" && exec "$@"' "$pidfile" "$@" \
+    >>"$log" 2>&1 </dev/null &
+  for ((i = 0; i < 250; i++)); do
+    [[ -s "$pidfile" ]] && return 0
+    sleep 0.02
+  done
+  sf_log "no pid from $1 after 5 s"
+  return 1
+}
 sf_die() {
   echo "[services] ERROR: $*" >&2
   exit 1
@@ -201,9 +221,8 @@ sf_kafka_launch() {
   fi
   echo "=== $(date -Is) starting kafka $cluster node $node" >>"$log"
   # shellcheck disable=SC2046
-  setsid java $(sf_kafka_java_opts) -cp "$(cat "$dir/kafka-home")/libs/*" kafka.Kafka \
-    "$dir/server.properties" >>"$log" 2>&1 </dev/null &
-  echo $! >"$dir/pid"
+  sf_launch "$dir/pid" "$log" java $(sf_kafka_java_opts) -cp "$(cat "$dir/kafka-home")/libs/*" \
+    kafka.Kafka "$dir/server.properties"
 }
 
 # All node ids of a cluster, from its directory.

@@ -144,8 +144,7 @@ keyfile $dir/certs/server.key
 EOF
   fi
   echo "=== $(date -Is) starting mosquitto" >>"$log"
-  setsid mosquitto -c "$dir/mosquitto.conf" >>"$log" 2>&1 </dev/null &
-  echo $! >"$dir/pid"
+  sf_launch "$dir/pid" "$log" mosquitto -c "$dir/mosquitto.conf" || return 1
   local i
   for ((i = 0; i < 200; i++)); do
     sf_pid_alive "$(cat "$dir/pid")" "$dir/mosquitto.conf" || break
