@@ -49,14 +49,6 @@ struct Memory {
 };
 Memory memoryOf(pid_t pid = 0);  // 0: this process
 
-// Runs argv[0] (searched in PATH) without a shell and returns its exit status (-1 when it could
-// not run or died of a signal) with everything it wrote to stdout and stderr.
-struct Output {
-  int status = -1;
-  std::string text;
-};
-Output run(const std::vector<std::string>& argv);
-
 // CPU seconds (user + system) this process has used.
 double processCpuSeconds();
 

@@ -13,7 +13,6 @@
 // --records is per size (default 500000 for sizes up to 256 bytes, 200000 above). A record's
 // size is its encoded size in the local log; the Kafka message (canonical JSON) is larger and
 // both are printed.
-#include <librdkafka/rdkafka.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -35,6 +34,7 @@
 #include "dataplane/kafka/forwarder.h"
 #include "dataplane/kafka/producer.h"
 #include "dataplane/log/log.h"
+#include "harness/process.h"
 #include "kafka_bench_util.h"
 #include "model/record_codec.h"
 #include "model/record_json.h"
@@ -75,9 +75,7 @@ Args parseArgs(int argc, char** argv) {
 }
 
 void printSetup(const Args& a) {
-  std::cout << "librdkafka " << rd_kafka_version_str() << "; brokers " << a.brokers
-            << "; partitions " << a.partitions << "; compression " << a.compression
-            << "; linger.ms " << a.linger_ms << "; acks=all, idempotent\n";
+  std::cout << a.describe() << "\n";
   if (a.rdkafka_performance.empty()) {
     std::cout << "rdkafka_performance row skipped: no --rdkafka-performance PATH or "
                  "SF_RDKAFKA_PERFORMANCE (build the tool with "
@@ -192,17 +190,18 @@ std::optional<Figures> rdkafkaPerformance(const Args& a, const kafka::KafkaOutpu
   }
   for (const auto& h : headers) argv.insert(argv.end(), {"-H", h});
 
-  bench::Output out = bench::run(argv);
+  std::string text;
+  const int status = sf::testing::runProcess(argv, &text);
   static const std::regex kSummary(
       R"(% (\d+) messages produced \((\d+) bytes\), (\d+) delivered \(offset -?\d+, (\d+) failed\) )"
       R"(in (\d+)ms: (\d+) msgs/s and ([0-9.]+) MB/s[^\n]*)");
   std::smatch last;
-  for (auto it = std::sregex_iterator(out.text.begin(), out.text.end(), kSummary);
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), kSummary);
        it != std::sregex_iterator(); ++it) {
     last = *it;
   }
-  if (out.status != 0 || last.empty()) {
-    std::cerr << "rdkafka_performance failed (exit " << out.status << "):\n" << out.text << "\n";
+  if (status != 0 || last.empty()) {
+    std::cerr << "rdkafka_performance failed (exit " << status << "):\n" << text << "\n";
     return std::nullopt;
   }
   const uint64_t delivered = std::stoull(last[3]), failed = std::stoull(last[4]);

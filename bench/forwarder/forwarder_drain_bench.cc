@@ -12,7 +12,6 @@
 //      0.1 s of traffic) and the rate at which Kafka acknowledged records meanwhile;
 //   4. the source stops; the topic's message count is compared with the log's records.
 // Nothing is asserted; the figures are printed. Do not run it while tests use the broker.
-#include <librdkafka/rdkafka.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -30,6 +29,7 @@
 #include "core/log.h"
 #include "dataplane/kafka/forwarder.h"
 #include "dataplane/log/log.h"
+#include "harness/process.h"
 #include "kafka_bench_util.h"
 #include "paced_appender.h"
 
@@ -70,10 +70,11 @@ double since(Clock::time_point t) {
 }
 
 bool broker(const Args& a, const char* action) {
-  auto r = bench::run({a.broker_script, action, "single"});
-  if (r.status != 0)
-    std::fprintf(stderr, "kafka-broker.sh %s single failed:\n%s", action, r.text.c_str());
-  return r.status == 0;
+  std::string text;
+  int status = sf::testing::runProcess({a.broker_script, action, "single"}, &text);
+  if (status != 0)
+    std::fprintf(stderr, "kafka-broker.sh %s single failed:\n%s", action, text.c_str());
+  return status == 0;
 }
 
 }  // namespace
@@ -82,11 +83,9 @@ int main(int argc, char** argv) {
   Args a = parseArgs(argc, argv);
   core::Logger::instance().setLevel(core::LogLevel::kError);
   bench::printHeader(argc, argv);
-  std::printf(
-      "setup:    librdkafka %s; broker %s; %d partitions; %s; linger.ms %d; acks=all, "
-      "idempotent; %llu-byte records at %.0f records/s; outage %.0f s\n\n",
-      rd_kafka_version_str(), a.brokers.c_str(), a.partitions, a.compression.c_str(), a.linger_ms,
-      static_cast<unsigned long long>(a.size), a.rate, a.outage_seconds);
+  std::printf("setup:    %s; %llu-byte records at %.0f records/s; outage %.0f s\n\n",
+              a.describe().c_str(), static_cast<unsigned long long>(a.size), a.rate,
+              a.outage_seconds);
   std::fflush(stdout);
   const std::string run = std::to_string(getpid()) + "-" + std::to_string(std::time(nullptr));
   const std::string site = "drain-" + run;

@@ -16,7 +16,6 @@
 // Memory: RssAnon (heap and stacks: the log, the forwarder with librdkafka's queues, the
 // source) once the producer is connected and idle, and its maximum during the peak run; the
 // page cache of the log's files is not part of it.
-#include <librdkafka/rdkafka.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -155,11 +154,8 @@ int main(int argc, char** argv) {
   Args a = parseArgs(argc, argv);
   core::Logger::instance().setLevel(core::LogLevel::kWarn);
   bench::printHeader(argc, argv);
-  std::printf(
-      "setup:    librdkafka %s; brokers %s; %d partitions; compression %s; linger.ms %d; "
-      "acks=all, idempotent; %llu-byte records; log fsync: batch\n",
-      rd_kafka_version_str(), a.brokers.c_str(), a.partitions, a.compression.c_str(), a.linger_ms,
-      static_cast<unsigned long long>(a.size));
+  std::printf("setup:    %s; %llu-byte records; log fsync: batch\n", a.describe().c_str(),
+              static_cast<unsigned long long>(a.size));
   const std::string run = std::to_string(getpid()) + "-" + std::to_string(std::time(nullptr));
   const std::string site = "latency-" + run;
   if (!bench::createTopic(a.brokers, "sf." + site + ".telemetry", a.partitions)) {
@@ -220,7 +216,7 @@ int main(int argc, char** argv) {
   po.rate = a.rate;
   po.record_bytes = a.size;
   po.site = site;
-  po.record_append_times = true;
+  po.measure_latency = true;
   bench::PacedAppender src(l, po);
   auto& hist =
       metrics.histogram("sf_forwarder_delivery_latency_seconds", "", {{"output", "bench"}});

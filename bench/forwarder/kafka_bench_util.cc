@@ -35,6 +35,12 @@ kafka::KafkaOutputOptions KafkaBenchArgs::outputOptions() const {
   return o;
 }
 
+std::string KafkaBenchArgs::describe() const {
+  return std::string("librdkafka ") + rd_kafka_version_str() + "; brokers " + brokers + "; " +
+         std::to_string(partitions) + " partitions; compression " + compression + "; linger.ms " +
+         std::to_string(linger_ms) + "; acks=all, idempotent";
+}
+
 std::unique_ptr<log::Log> openBenchLog(const std::string& dir) {
   log::LogOptions lo;
   lo.dir = dir;

@@ -28,6 +28,8 @@ struct KafkaBenchArgs {
   void check(const Flags& flags) const;
   // The output "bench" to these brokers with this compression and linger; the rest default.
   kafka::KafkaOutputOptions outputOptions() const;
+  // "librdkafka V; brokers B; P partitions; compression C; linger.ms L; acks=all, idempotent".
+  std::string describe() const;
 };
 
 // A fresh local log in `dir` (stream "main", fsync: batch), or nullptr after printing why.

@@ -72,11 +72,11 @@ void PacedAppender::run() {
     }
     in_flight_.fetch_add(1);
     log_.append(std::move(batch), [this, t0, count](core::Result<log::AppendResult> r) {
-      int64_t t1 = nowNs();
-      {
+      if (opt_.measure_latency) {
+        int64_t t1 = nowNs();
         std::lock_guard lock(mu_);
         durable_us_.push_back(static_cast<double>(t1 - t0) / 1e3);
-        if (r && opt_.record_append_times) {
+        if (r) {
           if (first_offset_ == UINT64_MAX) first_offset_ = r->first_offset;
           size_t at = r->first_offset - first_offset_;
           if (append_ns_.size() < at + r->count) append_ns_.resize(at + r->count, 0);

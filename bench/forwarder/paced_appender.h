@@ -25,7 +25,7 @@ class PacedAppender {
     size_t record_bytes = 100;             // encoded record size (bench::makeRecord)
     std::string site = "bench";            // the records' site (topic sf.<site>.telemetry)
     std::function<bool()> may_append;      // unpaced: appends while it returns true
-    bool record_append_times = false;      // keep each offset's append time (latency)
+    bool measure_latency = false;          // keep each append's durable latency and append times
   };
 
   PacedAppender(log::Log& log, Options options);
@@ -42,10 +42,10 @@ class PacedAppender {
   // Ticks whose batch waited because 16 appends were still in flight (the log fell behind the
   // rate; the records were appended later).
   uint64_t lateTicks() const { return late_ticks_.load(); }
-  // Append -> durable latency of every append, in microseconds (after stop()).
+  // Append -> durable latency of every append, in microseconds (measure_latency, after stop()).
   std::vector<double> durableLatenciesUs() const;
   // Steady-clock time (ns) each offset was appended, indexed by offset - first offset (with
-  // record_append_times, after stop()); and the first offset appended.
+  // measure_latency, after stop()); and the first offset appended.
   const std::vector<int64_t>& appendTimesNs() const { return append_ns_; }
   uint64_t firstOffset() const { return first_offset_; }
 

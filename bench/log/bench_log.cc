@@ -39,6 +39,7 @@
 #include "core/clock.h"
 #include "core/metrics.h"
 #include "dataplane/log/log.h"
+#include "harness/process.h"
 
 namespace {
 
@@ -254,19 +255,22 @@ double ddSameWrites(const Config& cfg, const Run& run) {
   if (run.fsyncs == 0 || run.records == 0) return 0;
   uint64_t bs = run.disk_bytes / run.fsyncs;
   std::string out = cfg.dir + "/dd-dsync";
-  auto r = bench::run({"dd", "if=/dev/zero", "of=" + out, "bs=" + std::to_string(bs),
-                       "count=" + std::to_string(run.fsyncs), "oflag=dsync"});
+  std::string text;
+  int status =
+      sf::testing::runProcess({"dd", "if=/dev/zero", "of=" + out, "bs=" + std::to_string(bs),
+                               "count=" + std::to_string(run.fsyncs), "oflag=dsync"},
+                              &text);
   fs::remove(out);
   // "N bytes (...) copied, S s, R MB/s" is dd's last line.
-  auto copied = r.text.rfind(" bytes");
-  auto comma = r.text.find("copied, ", copied == std::string::npos ? 0 : copied);
-  if (r.status != 0 || copied == std::string::npos || comma == std::string::npos) {
-    std::printf("dd failed (status %d): %s\n", r.status, r.text.c_str());
+  auto copied = text.rfind(" bytes");
+  auto comma = text.find("copied, ", copied == std::string::npos ? 0 : copied);
+  if (status != 0 || copied == std::string::npos || comma == std::string::npos) {
+    std::printf("dd failed (status %d): %s\n", status, text.c_str());
     return 0;
   }
-  auto line = r.text.rfind('\n', copied);
-  double bytes = std::stod(r.text.substr(line == std::string::npos ? 0 : line + 1));
-  double secs = std::stod(r.text.substr(comma + 8));
+  auto line = text.rfind('\n', copied);
+  double bytes = std::stod(text.substr(line == std::string::npos ? 0 : line + 1));
+  double secs = std::stod(text.substr(comma + 8));
   double per_record = static_cast<double>(run.disk_bytes) / static_cast<double>(run.records);
   double raw_records_s = bytes / secs / per_record;
   char what[64];

@@ -193,6 +193,16 @@ TEST(GatewayE2E, ModbusToLogToKafkaThroughKillsAndLiveReconfiguration) {
     ss << in.rdbuf();
     return ss.str();
   };
+  // A clean stop of both: the gateway's forwarder flushes and commits its cursor.
+  auto stopCleanly = [&] {
+    g_gateway = -1;
+    ::kill(gw, SIGTERM);
+    EXPECT_EQ(waitExit(gw), 0) << dumpOutput();
+    gw = -1;
+    ::kill(sim, SIGTERM);
+    waitExit(sim);
+    sim = -1;
+  };
 
   json s;
   ASSERT_TRUE(waitStatus(
@@ -243,14 +253,7 @@ TEST(GatewayE2E, ModbusToLogToKafkaThroughKillsAndLiveReconfiguration) {
       << "collection stopped after a rejected configuration\n"
       << dumpOutput();
 
-  // Clean stop: the forwarder flushes and commits its cursor.
-  g_gateway = -1;
-  ::kill(gw, SIGTERM);
-  EXPECT_EQ(waitExit(gw), 0) << dumpOutput();
-  gw = -1;
-  ::kill(sim, SIGTERM);
-  waitExit(sim);
-  sim = -1;
+  stopCleanly();
 
   // A start with the broken file keeps collecting from the cached applied configuration.
   gw = g_gateway = spawn(
@@ -263,13 +266,7 @@ TEST(GatewayE2E, ModbusToLogToKafkaThroughKillsAndLiveReconfiguration) {
       http_port, [&](const json& j) { return endOffset(j) > before + 20; }, &s))
       << "no start from the cached configuration\n"
       << dumpOutput();
-  g_gateway = -1;
-  ::kill(gw, SIGTERM);
-  EXPECT_EQ(waitExit(gw), 0) << dumpOutput();
-  gw = -1;
-  ::kill(sim, SIGTERM);
-  waitExit(sim);
-  sim = -1;
+  stopCleanly();
 
   std::string verify;
   EXPECT_EQ(run({bin, "log", "verify", (dir / "log").string()}, &verify), 0) << verify;
