@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "harness/process.h"
+#include "harness/schemas.h"
 #include "harness/services.h"
 
 namespace {
@@ -298,6 +299,7 @@ TEST(GatewayE2E, ModbusToLogToKafkaThroughKillsAndLiveReconfiguration) {
     for (const auto& id : ids) missing += in_kafka.count(id) == 0;
     EXPECT_EQ(missing, 0u) << cls << ": " << missing << " of " << ids.size()
                            << " logged records are not in Kafka";
+    EXPECT_TRUE(sf::testing::matchRecordSchemas(messages)) << cls;
   }
   if (!HasFailure()) fs::remove_all(dir);
 }
