@@ -277,6 +277,9 @@ class LogImpl final : public Log {
   void onWriteFailure(std::vector<Request>& group, const core::Error& err);
   core::Status restoreActive();
   core::Status roll();
+  // With a quota: whether `need` more bytes would pass it, or leave the disk with less than a
+  // segment's worth free (what a compaction needs). The disk may be smaller than the quota.
+  bool overQuota(uint64_t need) const;
   core::Status ensureSpace(uint64_t need);
   bool waitForSpace();
   std::optional<uint64_t> minCursor() const;
@@ -891,8 +894,7 @@ void LogImpl::runControl(std::deque<ControlTask>& tasks) {
     core::Status st;
     if (t.kind == ControlTask::Kind::kRetention) {
       st = runRetention();
-      if (st && opt_.quota_bytes > 0 && totalBytes() > opt_.quota_bytes &&
-          opt_.when_full == WhenFull::kEvict) {
+      if (st && opt_.when_full == WhenFull::kEvict && overQuota(0)) {
         st = ensureSpace(0);
       }
       updateLagGauges();
@@ -979,8 +981,8 @@ void LogImpl::processGroup(std::vector<Request>& group) {
   uint64_t estimate = bytes + kFrameHeaderBytes * (1 + bytes / (kFrameTargetBytes / 2));
   // Rolling, restoring and making room touch what the pending group's completion publishes:
   // complete it first. A failed fsync sent the segment back to its durable size; start over.
-  if (pending_ && (broken_ || (work_.size > 0 && work_.size + estimate > seg_bytes_) ||
-                   (opt_.quota_bytes > 0 && totalBytes() + estimate > opt_.quota_bytes))) {
+  if (pending_ &&
+      (broken_ || (work_.size > 0 && work_.size + estimate > seg_bytes_) || overQuota(estimate))) {
     if (!finishPendingSync()) {
       processGroup(group);
       return;
@@ -1267,8 +1269,17 @@ bool LogImpl::waitForSpace() {
   return true;
 }
 
+bool LogImpl::overQuota(uint64_t need) const {
+  if (opt_.quota_bytes == 0) return false;
+  if (totalBytes() + need > opt_.quota_bytes) return true;
+  // The disk fills before the quota: make room while a compaction still fits, as the quota
+  // would. (When another program fills the disk, a write fails with ENOSPC: onWriteFailure.)
+  auto free = storage_->freeSpace(opt_.dir);
+  return free && *free < need + seg_bytes_;
+}
+
 core::Status LogImpl::ensureSpace(uint64_t need) {
-  while (totalBytes() + need > opt_.quota_bytes) {
+  while (overQuota(need)) {
     if (deleteOldestForwarded()) continue;
     if (opt_.when_full == WhenFull::kBlock) {
       // Everything in the active segment forwarded: seal it so that it can go.
@@ -1291,9 +1302,13 @@ core::Status LogImpl::ensureSpace(uint64_t need) {
       SF_TRY(roll());
       continue;
     }
+    auto free = storage_->freeSpace(opt_.dir);
     return core::fail(core::Errc::kResourceExhausted,
-                      "log: quota of " + std::to_string(opt_.quota_bytes) + " bytes cannot hold " +
-                          std::to_string(need) + " more bytes");
+                      "log: quota of " + std::to_string(opt_.quota_bytes) +
+                          " bytes (disk: " + (free ? std::to_string(*free) : std::string("?")) +
+                          " bytes free, one segment of " + std::to_string(seg_bytes_) +
+                          " kept free for compaction) cannot hold " + std::to_string(need) +
+                          " more bytes");
   }
   if (blocked_.exchange(false)) m_blocked_.set(0);
   return core::ok();
@@ -1531,8 +1546,7 @@ void LogImpl::maintenance() {
   if (auto st = runRetention(); !st) {
     SF_LOG_WARN("log", "retention failed", {{"error", st.error().toString()}});
   }
-  if (opt_.quota_bytes > 0 && opt_.when_full == WhenFull::kEvict &&
-      totalBytes() > opt_.quota_bytes) {
+  if (opt_.when_full == WhenFull::kEvict && overQuota(0)) {
     if (auto st = ensureSpace(0); !st) {
       SF_LOG_WARN("log", "quota enforcement failed", {{"error", st.error().toString()}});
     }
@@ -1719,7 +1733,14 @@ core::Result<uint64_t> LogImpl::registerCursor(const std::string& output) {
     if (it != cursors_.end()) return it->second;
   }
   uint64_t start = startOffset();
-  SF_TRY(store_.save(output, start));
+  if (auto st = store_.save(output, start); !st) {
+    if (st.error().code != core::Errc::kResourceExhausted) return core::fail(st.error());
+    // A full disk must not keep a new output from delivering what the log holds (which frees
+    // space): the cursor holds retention back in memory and is written at its first commit. A
+    // crash before that registers the output anew at the log's start (re-delivery, no loss).
+    SF_LOG_WARN("log", "cursor file cannot be written (disk full): kept in memory until a commit",
+                {{"stream", opt_.stream}, {"output", output}, {"error", st.error().toString()}});
+  }
   std::lock_guard lock(cursor_mu_);
   cursors_[output] = start;
   return start;

@@ -151,7 +151,8 @@ class Log {
   virtual core::Status commitCursor(const std::string& output, uint64_t next_offset) = 0;
 
   // Additions: registers `output` at startOffset() if it has no cursor yet, and returns its
-  // cursor. Removing a cursor (an output removed from the configuration) stops it holding back
+  // cursor. On a full disk the new cursor is kept in memory and written at its first commit.
+  // Removing a cursor (an output removed from the configuration) stops it holding back
   // retention.
   virtual core::Result<uint64_t> registerCursor(const std::string& output) = 0;
   virtual core::Status removeCursor(const std::string& output) = 0;

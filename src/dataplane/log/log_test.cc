@@ -684,6 +684,23 @@ TEST_F(LogTest, CursorsPersistAtomically) {
   EXPECT_EQ(third->cursors(), (std::map<std::string, uint64_t>{{"kafka", 4}}));
 }
 
+TEST_F(LogTest, ANewCursorIsRegisteredOnAFullDiskAndWrittenAtItsFirstCommit) {
+  auto log = open(opts());
+  for (uint64_t i = 0; i < 10; ++i) ASSERT_TRUE(appendOne(*log, makeEntry(i)));
+  storage_->failNext(FaultOp::kWrite, ENOSPC, -1, ".cursor");
+  auto reg = log->registerCursor("kafka");
+  ASSERT_TRUE(reg) << reg.error().toString();
+  EXPECT_EQ(*reg, 0u);
+  EXPECT_EQ(*log->cursor("kafka"), 0u) << "held in memory (and holds back retention)";
+  EXPECT_FALSE(log->commitCursor("kafka", 5)) << "the disk is still full";
+  storage_->clearFaults();
+  storage_->failNext(FaultOp::kWrite, EIO, 1, ".cursor");
+  EXPECT_FALSE(log->registerCursor("other")) << "other errors are not taken for a full disk";
+  ASSERT_TRUE(log->commitCursor("kafka", 5));
+  log->close();
+  EXPECT_EQ(open(opts())->cursors(), (std::map<std::string, uint64_t>{{"kafka", 5}}));
+}
+
 TEST_F(LogTest, CursorCommitSurvivesPowerLoss) {
   auto log = open(opts());
   for (uint64_t i = 0; i < 10; ++i) ASSERT_TRUE(appendOne(*log, makeEntry(i)));
