@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Starts throwaway test services on loopback, on free ports, with their data in a fresh temp
 # directory, and writes ENVFILE (KEY=value lines) describing them:
-#   kafka    single-node Kafka, KRaft combined broker+controller    SF_KAFKA_BOOTSTRAP
+#   kafka    single-node Kafka, KRaft combined broker+controller    SF_KAFKA_BOOTSTRAP, and a
+#            SASL_SSL listener (test CA; a user with a random          SF_KAFKA_SASL_SSL_BOOTSTRAP,
+#            password, PLAIN and SCRAM-SHA-256)                        SF_KAFKA_CA_FILE, ...
 #   kafka3   3-node Kafka cluster (RF 3, min.insync.replicas 2)     SF_KAFKA3_BOOTSTRAP, SF_KAFKA3_BROKERS
 #   mqtt     Mosquitto, plain and TLS listeners                      SF_MQTT_HOST, SF_MQTT_PORT, ...
 #   pg       PostgreSQL 15 cluster with a password-protected user    SF_PG_DSN, ...
@@ -37,9 +39,10 @@ if wants kafka || wants kafka3; then
   command -v java >/dev/null || sf_die "java not found"
 fi
 
-# 2 ports for the single broker, 6 for the cluster, 2 for mosquitto, 1 for postgres.
-mapfile -t ports < <(sf_free_ports 11)
-[[ ${#ports[@]} -eq 11 ]] || sf_die "could not find free ports"
+# 2 ports for the single broker, 6 for the cluster, 2 for mosquitto, 1 for postgres, 1 for the
+# single broker's SASL_SSL listener.
+mapfile -t ports < <(sf_free_ports 12)
+[[ ${#ports[@]} -eq 12 ]] || sf_die "could not find free ports"
 
 # A KRaft cluster id (base64url of a UUID). One that starts with '-' would be taken for an option
 # by kafka-storage's argument parser (1 in 64 ids): draw again.
@@ -56,13 +59,30 @@ while True:
 
 # ---------------------------------------------------------------------------------------------
 up_kafka() {
-  local cid
+  local cid certs="$SF_SERVICES_DIR/kafka/certs" password i
+  local log="$SF_SERVICES_DIR/logs/kafka-certs.log"
   cid="$(new_cluster_id)"
-  sf_kafka_write_config single 1 "${ports[0]}" "1@127.0.0.1:${ports[1]}" 1 1 "${ports[1]}"
-  sf_kafka_format single 1 "$cid"
+  # The SASL_SSL listener's user: no default password, a fresh random one per run.
+  password="$(python3 -c 'import secrets;print(secrets.token_hex(16))')"
+  mkdir -p "$certs"
+  sf_make_test_certs "$certs" >>"$log" 2>&1 || sf_die "openssl failed for kafka (see $log)"
+  sf_kafka_write_config single 1 "${ports[0]}" "1@127.0.0.1:${ports[1]}" 1 1 "${ports[1]}" \
+    "${ports[11]}" "$certs" sftest "$password"
+  sf_kafka_format single 1 "$cid" --add-scram "SCRAM-SHA-256=[name=sftest,password=$password]"
   sf_kafka_launch single 1
   sf_kafka_wait_ready single 1 120
-  echo "SF_KAFKA_BOOTSTRAP=127.0.0.1:${ports[0]}" >"$SF_SERVICES_DIR/env.d/10-kafka.env"
+  for ((i = 0; i < 100; i++)); do
+    (exec 3<>"/dev/tcp/127.0.0.1/${ports[11]}") 2>/dev/null && break
+    sleep 0.1
+  done
+  {
+    echo "SF_KAFKA_BOOTSTRAP=127.0.0.1:${ports[0]}"
+    echo "SF_KAFKA_SASL_SSL_BOOTSTRAP=127.0.0.1:${ports[11]}"
+    echo "SF_KAFKA_CA_FILE=$certs/ca.crt"
+    echo "SF_KAFKA_SASL_MECHANISM=PLAIN"
+    echo "SF_KAFKA_SASL_USERNAME=sftest"
+    echo "SF_KAFKA_SASL_PASSWORD=$password"
+  } >"$SF_SERVICES_DIR/env.d/10-kafka.env"
 }
 
 up_kafka3() {
@@ -101,16 +121,7 @@ up_mqtt() {
   local log="$SF_SERVICES_DIR/logs/mosquitto.log" tls=1
   mkdir -p "$dir/data" "$dir/certs"
   # A throwaway CA and a server certificate for 127.0.0.1/localhost, for the TLS listener.
-  if ! (
-    cd "$dir/certs"
-    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
-      -subj "/CN=StreamForge test CA" -keyout ca.key -out ca.crt
-    openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-      -subj "/CN=localhost" -keyout server.key -out server.csr
-    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >san.ext
-    openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 \
-      -extfile san.ext -out server.crt
-  ) >>"$log" 2>&1; then
+  if ! sf_make_test_certs "$dir/certs" >>"$log" 2>&1; then
     sf_log "openssl failed, mosquitto runs without its TLS listener (see $log)"
     tls=0
   fi

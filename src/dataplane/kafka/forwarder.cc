@@ -167,6 +167,9 @@ core::Status Forwarder::start() {
   committed_gauge_.set(static_cast<double>(start));
   last_commit_mono_ = monoNow();
   started_ = true;
+  if (auto warning = librdkafkaWarning(options_, rd_kafka_version()); !warning.empty()) {
+    SF_LOG_WARN(kComponent, warning, {{"output", options_.name}});
+  }
   SF_LOG_INFO(kComponent, "starting",
               {{"output", options_.name},
                {"brokers", options_.brokers},

@@ -3,6 +3,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <memory>
 
 #include "config/parse.h"
@@ -303,6 +304,24 @@ core::Status validate(const KafkaOutputOptions& options) {
     message += e.toString();
   }
   return core::fail(core::Errc::kInvalidConfig, "kafka output '" + options.name + "': " + message);
+}
+
+std::string librdkafkaWarning(const KafkaOutputOptions& options, int librdkafka_version) {
+  constexpr int kScramFixed = 0x020601ff;  // 2.6.1
+  std::string mechanism;
+  for (const char* key : {"sasl.mechanism", "sasl.mechanisms"}) {
+    if (auto it = options.kafka.find(key); it != options.kafka.end()) mechanism = it->second;
+  }
+  if (mechanism.rfind("SCRAM-", 0) == 0 && librdkafka_version < kScramFixed) {
+    char version[32];
+    std::snprintf(version, sizeof version, "%d.%d.%d", (librdkafka_version >> 24) & 0xff,
+                  (librdkafka_version >> 16) & 0xff, (librdkafka_version >> 8) & 0xff);
+    return "librdkafka " + std::string(version) + " fails " + mechanism +
+           " against Kafka 4 brokers (invalid credentials; fixed in librdkafka 2.6.1, "
+           "confluentinc/librdkafka#4895): use PLAIN over SASL_SSL, TLS client certificates, or "
+           "brokers before 4.0";
+  }
+  return {};
 }
 
 }  // namespace sf::kafka

@@ -118,4 +118,9 @@ core::Status applyProperties(rd_kafka_conf_t* conf, const std::vector<Property>&
 // The properties as "k=v" joined with ", ", secrets shown as "***" (for logs).
 std::string describeProperties(const std::vector<Property>& properties);
 
+// Known incompatibilities of the linked librdkafka (rd_kafka_version(), 0xMMmmrrxx) with these
+// options, as a warning for the log; empty when none. Today: SCRAM against Kafka 4 brokers needs
+// librdkafka 2.6.1 or later (confluentinc/librdkafka#4895).
+std::string librdkafkaWarning(const KafkaOutputOptions& options, int librdkafka_version);
+
 }  // namespace sf::kafka

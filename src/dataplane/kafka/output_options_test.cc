@@ -209,5 +209,17 @@ TEST(OutputOptionsTest, SecretsAreNeverShown) {
   EXPECT_THAT(shown, HasSubstr("sasl.password=***"));
 }
 
+TEST(KafkaOutputOptions, WarnsOfScramWithALibrdkafkaThatKafka4Rejects) {
+  KafkaOutputOptions o;
+  o.kafka["sasl.mechanism"] = "SCRAM-SHA-512";
+  EXPECT_THAT(librdkafkaWarning(o, 0x020002ff), HasSubstr("librdkafka 2.0.2 fails SCRAM-SHA-512"));
+  EXPECT_EQ(librdkafkaWarning(o, 0x020601ff), "");
+  o.kafka.erase("sasl.mechanism");
+  o.kafka["sasl.mechanisms"] = "SCRAM-SHA-256";  // the alias
+  EXPECT_NE(librdkafkaWarning(o, 0x020002ff), "");
+  o.kafka["sasl.mechanisms"] = "PLAIN";
+  EXPECT_EQ(librdkafkaWarning(o, 0x020002ff), "");
+}
+
 }  // namespace
 }  // namespace sf::kafka
