@@ -272,4 +272,7 @@ fi
 mkdir -p "$(dirname "$envfile")"
 cp "$SF_SERVICES_DIR/services.env" "$envfile"
 sf_log "up in $(($(date +%s) - start_time))s; env written to $envfile:"
-grep -v '^#' "$envfile" | sed 's/^/    /' >&2
+# Passwords stay in the file (mode 600): the printout masks them.
+chmod 600 "$envfile"
+grep -v '^#' "$envfile" |
+  sed -E 's/^([A-Z0-9_]*PASSWORD=).*/\1***/; s#(://[^:/]+:)[^@]*@#\1***@#; s/^/    /' >&2
