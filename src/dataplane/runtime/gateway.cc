@@ -17,6 +17,7 @@
 #include "config/loader.h"
 #include "config/parse.h"
 #include "core/log.h"
+#include "dataplane/log/format.h"
 #include "model/record_codec.h"
 #include "net/http_server.h"
 
@@ -233,14 +234,17 @@ core::Status Gateway::init() {
   log_->onEviction([this](const log::EvictionNotice& n) {
     // Announce off the log's writer thread: the announcement is itself an append.
     asio::post(io_, [this, n] {
+      std::string cls(log::entryClassName(n.cls));
       model::Attributes a;
-      a.set("class", std::to_string(static_cast<int>(n.cls)));
+      a.set("class", cls);
       a.set("first_offset", std::to_string(n.first_offset));
       a.set("last_offset", std::to_string(n.last_offset));
       a.set("records", std::to_string(n.records));
+      a.set("bytes", std::to_string(n.bytes));
       emitLog(model::LogLevel::kWarning,
-              "quota eviction: " + std::to_string(n.records) + " records (offsets " +
-                  std::to_string(n.first_offset) + ".." + std::to_string(n.last_offset) + ")",
+              "quota eviction: " + std::to_string(n.records) + " " + cls +
+                  " record(s) dropped (offsets " + std::to_string(n.first_offset) + ".." +
+                  std::to_string(n.last_offset) + ")",
               "dataplane.log.quota", std::move(a));
     });
   });

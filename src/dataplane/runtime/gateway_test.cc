@@ -204,11 +204,12 @@ class GatewayTest : public ::testing::Test {
     fs::remove_all(dir_);
   }
 
-  GatewayConfig parse(const std::string& adapters_yaml) {
+  // `log_options`: more flow-mapping entries for the `log` section, e.g. ", quota: 64KiB".
+  GatewayConfig parse(const std::string& adapters_yaml, const std::string& log_options = "") {
     std::string text =
         "gateway: {id: gw1, site: plant1}\n"
         "log: {dir: " +
-        (dir_ / "log").string() +
+        (dir_ / "log").string() + log_options +
         "}\n"
         "state_dir: " +
         (dir_ / "state").string() + "\nadapters:\n" + adapters_yaml;
@@ -527,6 +528,52 @@ TEST_F(GatewayTest, ReconfigurationUnderLoadLosesAndDuplicatesNothing) {
   EXPECT_EQ(out_of_place, 0u);
   std::printf("[ load     ] %llu numbered readings, %.0f/s during 12 reconfigurations\n",
               static_cast<unsigned long long>(emitted - e0), (emitted - e0) / seconds);
+}
+
+TEST_F(GatewayTest, AQuotaEvictionIsAnnouncedAsALogRecord) {
+  start(parse(R"(
+  - type: test_source
+    name: fast
+    burst: 200
+    tags: [{device: line, tag: seq}]
+)",
+              ", quota: 256KiB"));
+  waitConnected("fast");
+  auto evicted = [&] {
+    return metrics_.valueOf("sf_log_evicted_records_total",
+                            {{"stream", "main"}, {"class", "telemetry"}});
+  };
+  for (int i = 0; i < 2000 && evicted() == 0; ++i) std::this_thread::sleep_for(10ms);
+  hub.paused = true;
+  ASSERT_GT(evicted(), 0) << "the quota never evicted";
+  // The announcement is appended after the eviction: wait for it in the log.
+  const model::Record* notice = nullptr;
+  std::vector<model::Record> rs;
+  for (int i = 0; i < 500 && !notice; ++i) {
+    rs = logged({});
+    for (const auto& r : rs) {
+      if (r.log() && r.log()->origin == "dataplane.log.quota") notice = &r;
+    }
+    if (!notice) std::this_thread::sleep_for(10ms);
+  }
+  hub.paused = false;
+  ASSERT_NE(notice, nullptr) << "no quota eviction announced in the log";
+  EXPECT_EQ(notice->log()->level, model::LogLevel::kWarning);
+  EXPECT_NE(notice->log()->message.find("telemetry record(s) dropped"), std::string::npos)
+      << notice->log()->message;
+  ASSERT_NE(notice->attributes.find("class"), nullptr);
+  EXPECT_EQ(*notice->attributes.find("class"), "telemetry");
+  ASSERT_NE(notice->attributes.find("first_offset"), nullptr);
+  ASSERT_NE(notice->attributes.find("last_offset"), nullptr);
+  uint64_t first = std::stoull(*notice->attributes.find("first_offset"));
+  uint64_t last = std::stoull(*notice->attributes.find("last_offset"));
+  EXPECT_LE(first, last);
+  EXPECT_GT(std::stoull(*notice->attributes.find("records")), 0u);
+  // The announced range is gone from the log.
+  auto& log = gw_->localLog();
+  auto read = log.read(first, 1, 1 << 20);
+  ASSERT_TRUE(read);
+  EXPECT_TRUE(read->empty() || read->front().offset > first);
 }
 
 TEST_F(GatewayTest, DiffConfigsReportsWithoutARunningGateway) {
