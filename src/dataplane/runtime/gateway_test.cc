@@ -202,6 +202,7 @@ class GatewayTest : public ::testing::Test {
     if (gw_) gw_->stop();
     gw_.reset();
     fs::remove_all(dir_);
+    hub.paused = false;  // bursting sources of the next test start unpaused
   }
 
   // `log_options`: more flow-mapping entries for the `log` section, e.g. ", quota: 64KiB".
