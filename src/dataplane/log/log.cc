@@ -280,6 +280,12 @@ class LogImpl final : public Log {
   // With a quota: whether `need` more bytes would pass it, or leave the disk with less than a
   // segment's worth free (what a compaction needs). The disk may be smaller than the quota.
   bool overQuota(uint64_t need) const;
+  // With a quota and when_full: evict, a file of one segment's size is set aside so that a
+  // compaction can still run when another program filled the disk: released when a compaction
+  // hits ENOSPC, taken again once the disk has room (docs/LOG.md, "Failures of the disk").
+  bool reserveWanted() const { return opt_.quota_bytes > 0 && opt_.when_full == WhenFull::kEvict; }
+  void takeReserve();
+  bool releaseReserve();
   core::Status ensureSpace(uint64_t need);
   bool waitForSpace();
   std::optional<uint64_t> minCursor() const;
@@ -303,6 +309,8 @@ class LogImpl final : public Log {
   core::Labels labels_;
   CursorStore store_;
   uint64_t seg_bytes_ = 0;
+  std::string reserve_path_;
+  bool reserve_held_ = false;  // writer thread (and open)
   RecoveryReport report_;
   std::unique_ptr<DirLock> lock_;
 
@@ -407,6 +415,16 @@ core::Status LogImpl::open() {
   if (opt_.max_group_bytes == 0) opt_.max_group_bytes = 1;
   auto st = recover();
   if (!st) return core::fail(st.error().wrap("log " + opt_.dir));
+  reserve_path_ = joinPath(opt_.dir, "quota.reserve");
+  if (storage_->exists(reserve_path_)) {
+    auto size = storage_->fileSize(reserve_path_);
+    if (reserveWanted() && size && *size >= seg_bytes_) {
+      reserve_held_ = true;
+    } else {
+      (void)storage_->remove(reserve_path_);  // not wanted any more, or partial
+    }
+  }
+  takeReserve();
   int64_t now = clock_.monotonicNanos();
   last_sync_ns_ = now;
   next_maintenance_ns_ = now + std::chrono::nanoseconds(opt_.maintenance_interval).count();
@@ -1269,13 +1287,39 @@ bool LogImpl::waitForSpace() {
   return true;
 }
 
+void LogImpl::takeReserve() {
+  if (!reserveWanted() || reserve_held_) return;
+  // Only with room to spare: the reserve must not itself fill the disk.
+  auto free = storage_->freeSpace(opt_.dir);
+  if (!free || *free < 2 * seg_bytes_) return;
+  if (auto st = storage_->preallocate(reserve_path_, seg_bytes_); !st) {
+    SF_LOG_WARN("log", "cannot set aside the compaction reserve",
+                {{"stream", opt_.stream}, {"error", st.error().toString()}});
+    return;
+  }
+  (void)storage_->fsyncDir(opt_.dir);
+  reserve_held_ = true;
+}
+
+bool LogImpl::releaseReserve() {
+  if (!reserve_held_) return false;
+  if (auto st = storage_->remove(reserve_path_); !st) return false;
+  (void)storage_->fsyncDir(opt_.dir);
+  reserve_held_ = false;
+  SF_LOG_WARN("log", "disk full: compaction reserve released to make room",
+              {{"stream", opt_.stream}, {"bytes", std::to_string(seg_bytes_)}});
+  return true;
+}
+
 bool LogImpl::overQuota(uint64_t need) const {
   if (opt_.quota_bytes == 0) return false;
   if (totalBytes() + need > opt_.quota_bytes) return true;
   // The disk fills before the quota: make room while a compaction still fits, as the quota
   // would. (When another program fills the disk, a write fails with ENOSPC: onWriteFailure.)
+  // Room for one compaction, and for the reserve when it was given up (so it can be taken back).
+  uint64_t headroom = seg_bytes_ + (reserveWanted() && !reserve_held_ ? seg_bytes_ : 0);
   auto free = storage_->freeSpace(opt_.dir);
-  return free && *free < need + seg_bytes_;
+  return free && *free < need + headroom;
 }
 
 core::Status LogImpl::ensureSpace(uint64_t need) {
@@ -1405,6 +1449,19 @@ core::Status LogImpl::compact(SegmentPtr seg, EntryClass drop) {
     return core::ok();
   };
   auto st = attempt();
+  if (!st && st.error().code == core::Errc::kResourceExhausted) {
+    // The disk is full (filled by someone else: the quota keeps a segment free): the reserve
+    // makes room for this compaction.
+    if (storage_->exists(tmp)) (void)storage_->remove(tmp);
+    if (releaseReserve()) {
+      meta = SegmentMeta{};
+      meta.base = seg->base;
+      meta.end = seg->base;
+      notice = EvictionNotice{drop, UINT64_MAX, 0, 0, 0};
+      lost = 0;
+      st = attempt();
+    }
+  }
   if (!st) {
     if (storage_->exists(tmp)) (void)storage_->remove(tmp);
     return core::fail(st.error().wrap("compacting " + seg->path));
@@ -1551,6 +1608,7 @@ void LogImpl::maintenance() {
       SF_LOG_WARN("log", "quota enforcement failed", {{"error", st.error().toString()}});
     }
   }
+  takeReserve();
   updateLagGauges();
 }
 

@@ -7,6 +7,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -81,6 +82,20 @@ core::Status writeFileAtomic(Storage& storage, const std::string& path, std::str
   }
   SF_TRY(storage.rename(tmp, path));
   return durable ? storage.fsyncDir(dirName(path)) : core::ok();
+}
+
+core::Status Storage::preallocate(const std::string& path, uint64_t bytes) {
+  auto attempt = [&]() -> core::Status {
+    SF_ASSIGN_OR_RETURN(auto file, open(path, OpenMode::kTruncate));
+    std::string zeros(std::min<uint64_t>(bytes, 1u << 20), '\0');
+    for (uint64_t at = 0; at < bytes; at += zeros.size()) {
+      SF_TRY(writeAll(*file, at, zeros.data(), std::min<uint64_t>(zeros.size(), bytes - at)));
+    }
+    return file->fsync();
+  };
+  auto st = attempt();
+  if (!st) (void)remove(path);
+  return st;
 }
 
 core::Result<std::string> readFile(Storage& storage, const std::string& path) {
@@ -266,6 +281,23 @@ class PosixStorage final : public Storage {
     struct stat st;
     if (::stat(path.c_str(), &st) != 0) return core::fail(ioError("stat " + path, errno));
     return static_cast<uint64_t>(st.st_size);
+  }
+
+  core::Status preallocate(const std::string& path, uint64_t bytes) override {
+    int fd;
+    do {
+      fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0) return core::fail(ioError("open " + path, errno));
+    int err = bytes > 0 ? ::posix_fallocate(fd, 0, static_cast<off_t>(bytes)) : 0;
+    if (err == 0 && ::fdatasync(fd) != 0) err = errno;
+    ::close(fd);
+    if (err == EOPNOTSUPP || err == EINVAL) return Storage::preallocate(path, bytes);
+    if (err != 0) {
+      (void)::unlink(path.c_str());
+      return core::fail(ioError("preallocate " + path, err));
+    }
+    return core::ok();
   }
 
   core::Result<uint64_t> freeSpace(const std::string& dir) override {

@@ -66,6 +66,10 @@ class Storage {
   virtual bool exists(const std::string& path) = 0;
   // Takes an exclusive lock without waiting: kUnavailable if another process holds it.
   virtual core::Result<std::unique_ptr<DirLock>> lock(const std::string& path) = 0;
+  // Creates `path` holding `bytes` of allocated disk space, fsynced (space set aside for later:
+  // removing the file frees it). kResourceExhausted when the disk lacks the room; a partial
+  // file is removed. This default writes zeros; the POSIX storage uses posix_fallocate.
+  virtual core::Status preallocate(const std::string& path, uint64_t bytes);
 };
 
 // The real file system (POSIX calls). One shared instance is enough.

@@ -110,6 +110,22 @@ TEST(FaultStorage, ShortWriteAndCapacity) {
   EXPECT_EQ(*st->freeSpace(dir.path()), 6u);
 }
 
+TEST(Storage, PreallocateSetsSpaceAsideOrFailsCleanly) {
+  TempDir dir;
+  auto posix = posixStorage();
+  ASSERT_TRUE(posix->preallocate(dir.sub("r"), 100'000));
+  EXPECT_EQ(*posix->fileSize(dir.sub("r")), 100'000u);
+  // The default (zeros through open/write), under a capacity: all or nothing.
+  auto st = std::make_shared<FaultInjectingStorage>();
+  st->setCapacity(50'000);
+  auto full = st->preallocate(dir.sub("big"), 60'000);
+  ASSERT_FALSE(full);
+  EXPECT_EQ(full.error().code, core::Errc::kResourceExhausted);
+  EXPECT_FALSE(st->exists(dir.sub("big"))) << "a partial reserve is removed";
+  ASSERT_TRUE(st->preallocate(dir.sub("small"), 40'000));
+  EXPECT_EQ(*st->freeSpace(dir.path()), 10'000u);
+}
+
 TEST(FaultStorage, PowerLossDropsWhatWasNotSynced) {
   TempDir dir;
   auto st = std::make_shared<FaultInjectingStorage>();
