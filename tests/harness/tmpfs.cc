@@ -47,6 +47,11 @@ std::string enterPrivateMountNamespace() {
   return "";
 }
 
+const std::string& privateMountNamespaceError() {
+  static const std::string error = enterPrivateMountNamespace();
+  return error;
+}
+
 Tmpfs::Tmpfs(const std::string& parent, uint64_t bytes) {
   std::string tmpl = parent + "/sf-tmpfs-XXXXXX";
   if (::mkdtemp(tmpl.data()) == nullptr) {

@@ -18,6 +18,10 @@ namespace sf::testing {
 // "" on success, else why not.
 std::string enterPrivateMountNamespace();
 
+// For fixtures: enters the namespace on the first call (call it from SetUpTestSuite(), while the
+// process has one thread) and returns that call's result ever after.
+const std::string& privateMountNamespaceError();
+
 class Tmpfs {
  public:
   // Mounts a tmpfs of `bytes` on a new directory under `parent`; ok() tells whether it worked,

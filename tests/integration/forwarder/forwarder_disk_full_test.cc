@@ -12,7 +12,6 @@
 
 #include "dataplane/kafka/forwarder.h"
 #include "forwarder_it.h"
-#include "harness/schemas.h"
 #include "harness/tmpfs.h"
 
 namespace sf::kafka::it {
@@ -22,29 +21,20 @@ using namespace std::chrono_literals;
 
 class ForwarderDiskFullTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    namespace_error_ = new std::string(sf::testing::enterPrivateMountNamespace());
-  }
-  static void TearDownTestSuite() {
-    delete namespace_error_;
-    namespace_error_ = nullptr;
-  }
+  static void SetUpTestSuite() { (void)sf::testing::privateMountNamespaceError(); }
   void SetUp() override {
     SF_REQUIRE_SERVICES(sf::testing::kKafkaBootstrapVar);
-    ASSERT_TRUE(namespace_error_->empty())
-        << "a disk-full test needs a mount namespace of its own: " << *namespace_error_;
+    const auto& why = sf::testing::privateMountNamespaceError();
+    ASSERT_TRUE(why.empty()) << "a disk-full test needs a mount namespace of its own: " << why;
     bootstrap_ = sf::testing::kafkaBootstrap();
     parent_ = makeTempDir("sf-fwd-full");
     ASSERT_FALSE(parent_.empty());
   }
   void TearDown() override { removeTree(parent_); }
 
-  static std::string* namespace_error_;
   std::string bootstrap_, parent_;
   core::MetricsRegistry metrics_;
 };
-
-std::string* ForwarderDiskFullTest::namespace_error_ = nullptr;
 
 TEST_F(ForwarderDiskFullTest, DeliversFromAFullDiskAndCommitsItsCursorWhenSpaceReturns) {
   auto disk = std::make_unique<sf::testing::Tmpfs>(parent_, 16u << 20);
@@ -109,12 +99,7 @@ TEST_F(ForwarderDiskFullTest, DeliversFromAFullDiskAndCommitsItsCursorWhenSpaceR
   (*f)->stop();
   EXPECT_EQ((*f)->stats().resent, 0u);
 
-  auto messages = sf::testing::consumeAll(bootstrap_, topic, expected.size());
-  auto v = verify(messages);
-  EXPECT_TRUE(nothingLost(v, expected));
-  EXPECT_EQ(v.duplicates, 0u);
-  EXPECT_EQ(v.bad, 0u);
-  EXPECT_TRUE(sf::testing::matchRecordSchemas(messages));
+  expectExactlyOnce(bootstrap_, topic, expected);
   log.close();
 }
 

@@ -8,6 +8,7 @@
 #include <map>
 #include <thread>
 
+#include "harness/schemas.h"
 #include "model/record.h"
 #include "model/record_codec.h"
 #include "model/record_json.h"
@@ -155,6 +156,17 @@ Verdict verify(const std::vector<testing::Message>& messages) {
     }
   }
   return v;
+}
+
+void expectExactlyOnce(const std::string& bootstrap, const std::string& topic,
+                       const std::set<uint64_t>& expected) {
+  auto messages = sf::testing::consumeAll(bootstrap, topic, expected.size());
+  auto v = verify(messages);
+  EXPECT_TRUE(nothingLost(v, expected)) << topic;
+  EXPECT_EQ(v.duplicates, 0u) << topic;
+  EXPECT_EQ(v.bad, 0u) << topic;
+  EXPECT_EQ(v.messages, expected.size()) << topic;
+  EXPECT_TRUE(sf::testing::matchRecordSchemas(messages)) << topic;
 }
 
 ::testing::AssertionResult nothingLost(const Verdict& verdict, const std::set<uint64_t>& expected) {

@@ -50,6 +50,11 @@ Verdict verify(const std::vector<testing::Message>& messages);
 // Every offset of `expected` is in `verdict` (one failure lists the first missing ones).
 ::testing::AssertionResult nothingLost(const Verdict& verdict, const std::set<uint64_t>& expected);
 
+// Consumes `topic` and expects exactly the records `expected` (log offsets): none missing, no
+// duplicate, every message valid (verify()) and valid against schemas/ (harness/schemas.h).
+void expectExactlyOnce(const std::string& bootstrap, const std::string& topic,
+                       const std::set<uint64_t>& expected);
+
 // Every offset stored in `log` (reads it whole).
 std::set<uint64_t> storedOffsets(const log::Log& log);
 

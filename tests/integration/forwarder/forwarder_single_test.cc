@@ -5,7 +5,6 @@
 
 #include "dataplane/kafka/forwarder.h"
 #include "forwarder_it.h"
-#include "harness/schemas.h"
 
 namespace sf::kafka::it {
 namespace {
@@ -83,26 +82,10 @@ TEST_F(ForwarderSingleTest, EveryRecordArrivesOnceInOrderWithHeadersAndJson) {
   EXPECT_EQ(s.rebuilds, 0u);
   EXPECT_EQ(log_->cursor("central").value_or(0), log_->endOffset());
 
-  auto telemetry_messages =
-      sf::testing::consumeAll(bootstrap_, topic("telemetry"), telemetry.size());
-  auto alarm_messages = sf::testing::consumeAll(bootstrap_, topic("alarm"), alarms.size());
-  auto log_messages = sf::testing::consumeAll(bootstrap_, topic("log"), logs.size());
-  // The values are what schemas/ publishes to consumers (JSON Schema and Avro).
-  EXPECT_TRUE(sf::testing::matchRecordSchemas(telemetry_messages));
-  EXPECT_TRUE(sf::testing::matchRecordSchemas(alarm_messages));
-  EXPECT_TRUE(sf::testing::matchRecordSchemas(log_messages));
-
-  auto v = verify(telemetry_messages);
-  EXPECT_TRUE(nothingLost(v, telemetry));
-  EXPECT_EQ(v.duplicates, 0u);
-  EXPECT_EQ(v.bad, 0u);
-  EXPECT_EQ(v.messages, telemetry.size());
-  auto va = verify(alarm_messages);
-  EXPECT_TRUE(nothingLost(va, alarms));
-  EXPECT_EQ(va.messages, alarms.size());
-  auto vl = verify(log_messages);
-  EXPECT_TRUE(nothingLost(vl, logs));
-  EXPECT_EQ(vl.messages, logs.size());
+  // Each class on its topic exactly once, valid against what schemas/ publishes to consumers.
+  expectExactlyOnce(bootstrap_, topic("telemetry"), telemetry);
+  expectExactlyOnce(bootstrap_, topic("alarm"), alarms);
+  expectExactlyOnce(bootstrap_, topic("log"), logs);
   EXPECT_EQ(metrics_.valueOf("sf_forwarder_lag_records", {{"output", "central"}}), 0);
 }
 

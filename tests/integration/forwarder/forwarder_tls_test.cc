@@ -10,7 +10,6 @@
 
 #include "dataplane/kafka/forwarder.h"
 #include "forwarder_it.h"
-#include "harness/schemas.h"
 
 namespace sf::kafka::it {
 namespace {
@@ -62,6 +61,23 @@ class ForwarderTlsTest : public ::testing::Test {
     return metrics_.valueOf("sf_forwarder_errors_total", {{"output", "secure"}, {"kind", kind}});
   }
 
+  // Runs a forwarder with `o` until the client reports an error; nothing may be acknowledged
+  // or committed. Returns what was logged meanwhile.
+  std::string runUntilRefused(const KafkaOutputOptions& o) {
+    ::testing::internal::CaptureStderr();
+    {
+      auto f = Forwarder::create(o, *log_, {kGateway, kStream}, metrics_);
+      EXPECT_TRUE(f) << f.error().message;
+      if (f && (*f)->start()) {
+        EXPECT_TRUE(waitUntil([&] { return errors("client") > 0; }, 60s));
+        (*f)->stop();
+        EXPECT_EQ((*f)->stats().acked, 0u);
+      }
+    }
+    EXPECT_EQ(log_->cursor("secure").value_or(0), 0u);
+    return ::testing::internal::GetCapturedStderr();
+  }
+
   std::string plain_bootstrap_, dir_, site_, topic_;
   std::unique_ptr<log::Log> log_;
   std::set<uint64_t> expected_;
@@ -91,46 +107,21 @@ TEST_F(ForwarderTlsTest, DeliversOverSaslSslAndNeverLogsThePassword) {
   EXPECT_NE(err.find("sasl.password=***"), std::string::npos) << "the redacted property is shown";
   EXPECT_NE(err.find("SASL_SSL"), std::string::npos);
 
-  auto messages = sf::testing::consumeAll(plain_bootstrap_, topic_, expected_.size());
-  auto v = verify(messages);
-  EXPECT_TRUE(nothingLost(v, expected_));
-  EXPECT_EQ(v.duplicates, 0u);
-  EXPECT_EQ(v.bad, 0u);
-  EXPECT_TRUE(sf::testing::matchRecordSchemas(messages));
+  expectExactlyOnce(plain_bootstrap_, topic_, expected_);
 }
 
 TEST_F(ForwarderTlsTest, AWrongPasswordDeliversNothingAndSaysWhy) {
   std::string wrong = "wrong-" + *sf::testing::env(kPasswordVar);
-  ::testing::internal::CaptureStderr();
-  {
-    auto f = Forwarder::create(saslSslOutput(wrong), *log_, {kGateway, kStream}, metrics_);
-    ASSERT_TRUE(f) << f.error().message;
-    ASSERT_TRUE((*f)->start());
-    EXPECT_TRUE(waitUntil([&] { return errors("client") > 0; }, 60s));
-    (*f)->stop();
-    EXPECT_EQ((*f)->stats().acked, 0u);
-  }
-  std::string err = ::testing::internal::GetCapturedStderr();
+  std::string err = runUntilRefused(saslSslOutput(wrong));
   EXPECT_EQ(err.find(wrong), std::string::npos) << "the password was logged";
   EXPECT_NE(err.find("Authentication failed"), std::string::npos) << err.substr(0, 4000);
-  EXPECT_EQ(log_->cursor("secure").value_or(0), 0u);
 }
 
 TEST_F(ForwarderTlsTest, AnUntrustedServerCertificateIsRefused) {
   auto o = saslSslOutput(*sf::testing::env(kPasswordVar));
   o.kafka.erase("ssl.ca.location");  // the system's CAs do not include the test CA
-  ::testing::internal::CaptureStderr();
-  {
-    auto f = Forwarder::create(o, *log_, {kGateway, kStream}, metrics_);
-    ASSERT_TRUE(f) << f.error().message;
-    ASSERT_TRUE((*f)->start());
-    EXPECT_TRUE(waitUntil([&] { return errors("client") > 0; }, 60s));
-    (*f)->stop();
-    EXPECT_EQ((*f)->stats().acked, 0u);
-  }
-  std::string err = ::testing::internal::GetCapturedStderr();
+  std::string err = runUntilRefused(o);
   EXPECT_NE(err.find("certificate verify failed"), std::string::npos) << err.substr(0, 4000);
-  EXPECT_EQ(log_->cursor("secure").value_or(0), 0u);
 }
 
 }  // namespace

@@ -61,17 +61,10 @@ std::vector<Entry> batchFrom(uint64_t first, size_t count) {
 
 class DiskFullTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    namespace_error_ = new std::string(sf::testing::enterPrivateMountNamespace());
-  }
-  static void TearDownTestSuite() {
-    delete namespace_error_;
-    namespace_error_ = nullptr;
-  }
-
+  static void SetUpTestSuite() { (void)sf::testing::privateMountNamespaceError(); }
   void SetUp() override {
-    ASSERT_TRUE(namespace_error_->empty())
-        << "a disk-full test needs a mount namespace of its own: " << *namespace_error_;
+    const auto& why = sf::testing::privateMountNamespaceError();
+    ASSERT_TRUE(why.empty()) << "a disk-full test needs a mount namespace of its own: " << why;
   }
 
   // A tmpfs of `bytes`, or a fatal failure.
@@ -108,12 +101,9 @@ class DiskFullTest : public ::testing::Test {
     EXPECT_EQ(damaged, 0u) << "acknowledged records read back different";
   }
 
-  static std::string* namespace_error_;
   TempDir parent_;
   core::MetricsRegistry metrics_;
 };
-
-std::string* DiskFullTest::namespace_error_ = nullptr;
 
 TEST_F(DiskFullTest, WithoutAQuotaAppendsFailWhileFullAndResumeAtTheNextOffset) {
   auto disk = mountDisk(8 * kMiB);
