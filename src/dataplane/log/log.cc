@@ -1323,7 +1323,11 @@ bool LogImpl::overQuota(uint64_t need) const {
 }
 
 core::Status LogImpl::ensureSpace(uint64_t need) {
-  while (overQuota(need)) {
+  // Once eviction starts it makes room for a quarter segment more than this group: evicting
+  // exactly what each group needs would compact once per append at the quota (and an eviction's
+  // announcement is itself an append, which would evict the previous announcement, and so on).
+  uint64_t target = need;
+  while (overQuota(target)) {
     if (deleteOldestForwarded()) continue;
     if (opt_.when_full == WhenFull::kBlock) {
       // Everything in the active segment forwarded: seal it so that it can go.
@@ -1341,11 +1345,15 @@ core::Status LogImpl::ensureSpace(uint64_t need) {
       continue;
     }
     SF_ASSIGN_OR_RETURN(bool evicted, evictOne());
-    if (evicted) continue;
+    if (evicted) {
+      target = need + seg_bytes_ / 4;
+      continue;
+    }
     if (work_.size > 0) {
       SF_TRY(roll());
       continue;
     }
+    if (!overQuota(need)) break;  // no slack to be had, but the group fits
     auto free = storage_->freeSpace(opt_.dir);
     return core::fail(core::Errc::kResourceExhausted,
                       "log: quota of " + std::to_string(opt_.quota_bytes) +

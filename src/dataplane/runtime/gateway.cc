@@ -231,23 +231,7 @@ core::Status Gateway::init() {
     emitLog(model::LogLevel::kWarning, "local log recovered: " + rec.summary(),
             "dataplane.log.recovery");
   }
-  log_->onEviction([this](const log::EvictionNotice& n) {
-    // Announce off the log's writer thread: the announcement is itself an append.
-    asio::post(io_, [this, n] {
-      std::string cls(log::entryClassName(n.cls));
-      model::Attributes a;
-      a.set("class", cls);
-      a.set("first_offset", std::to_string(n.first_offset));
-      a.set("last_offset", std::to_string(n.last_offset));
-      a.set("records", std::to_string(n.records));
-      a.set("bytes", std::to_string(n.bytes));
-      emitLog(model::LogLevel::kWarning,
-              "quota eviction: " + std::to_string(n.records) + " " + cls +
-                  " record(s) dropped (offsets " + std::to_string(n.first_offset) + ".." +
-                  std::to_string(n.last_offset) + ")",
-              "dataplane.log.quota", std::move(a));
-    });
-  });
+  log_->onEviction([this](const log::EvictionNotice& n) { noteEviction(n); });
   restoreAlarmState();
 
   work_ = std::make_unique<asio::executor_work_guard<asio::io_context::executor_type>>(
@@ -331,6 +315,7 @@ void Gateway::startTicker() {
           co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
           if (stopped_) break;
           stage_->tick();
+          announceEvictions();
           if (std::chrono::steady_clock::now() - last_snapshot >= options_.snapshot_interval) {
             saveSnapshot();
             last_snapshot = std::chrono::steady_clock::now();
@@ -338,6 +323,47 @@ void Gateway::startTicker() {
         }
       },
       asio::detached);
+}
+
+void Gateway::noteEviction(const log::EvictionNotice& n) {
+  std::lock_guard lock(evictions_mu_);
+  auto& e = evictions_[static_cast<size_t>(n.cls)];
+  e.first_offset = std::min(e.first_offset, n.first_offset);
+  e.last_offset = std::max(e.last_offset, n.last_offset);
+  e.records += n.records;
+  e.bytes += n.bytes;
+  e.notices += 1;
+}
+
+void Gateway::announceEvictions() {
+  std::array<EvictionSummary, 4> due{};
+  {
+    std::lock_guard lock(evictions_mu_);
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_eviction_report_ < std::chrono::seconds(1)) return;
+    bool any = false;
+    for (const auto& e : evictions_) any = any || e.records > 0;
+    if (!any) return;
+    due.swap(evictions_);
+    last_eviction_report_ = now;
+  }
+  for (size_t c = 0; c < due.size(); ++c) {
+    const auto& e = due[c];
+    if (e.records == 0) continue;
+    std::string cls(log::entryClassName(static_cast<log::EntryClass>(c)));
+    model::Attributes a;
+    a.set("class", cls);
+    a.set("first_offset", std::to_string(e.first_offset));
+    a.set("last_offset", std::to_string(e.last_offset));
+    a.set("records", std::to_string(e.records));
+    a.set("bytes", std::to_string(e.bytes));
+    a.set("evictions", std::to_string(e.notices));
+    emitLog(model::LogLevel::kWarning,
+            "quota eviction: " + std::to_string(e.records) + " " + cls +
+                " record(s) dropped (offsets " + std::to_string(e.first_offset) + ".." +
+                std::to_string(e.last_offset) + ")",
+            "dataplane.log.quota", std::move(a));
+  }
 }
 
 void Gateway::saveSnapshot() {

@@ -13,8 +13,10 @@
 // Threads: start()/apply()/stop() from one control thread at a time (SIGHUP handler, file
 // watcher, API); never from the io threads. status() is thread-safe.
 
+#include <array>
 #include <asio/io_context.hpp>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <map>
 #include <memory>
@@ -94,6 +96,10 @@ class Gateway {
   // overload signal.
   AdapterContext adapterContext(const std::string& name, const std::string& type);
   void startTicker();
+  // Quota evictions are announced as `log` records at most once per class per second (from the
+  // ticker), summed: one record per eviction would itself fill the quota it is evicted from.
+  void noteEviction(const log::EvictionNotice& n);
+  void announceEvictions();
   void saveSnapshot();
   void restoreAlarmState();
   // Writes config_ to the applied-config cache now (start) or hands a copy to the cache
@@ -137,6 +143,12 @@ class Gateway {
   std::thread cache_thread_;  // apply() vs status() and the config API
   std::atomic<bool> stopped_{false};
   int64_t started_ns_ = 0;
+  struct EvictionSummary {
+    uint64_t first_offset = UINT64_MAX, last_offset = 0, records = 0, bytes = 0, notices = 0;
+  };
+  std::mutex evictions_mu_;
+  std::array<EvictionSummary, 4> evictions_{};  // by log::EntryClass, not yet announced
+  std::chrono::steady_clock::time_point last_eviction_report_{};
 };
 
 }  // namespace sf::runtime

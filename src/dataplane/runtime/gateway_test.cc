@@ -553,12 +553,26 @@ TEST_F(GatewayTest, AQuotaEvictionIsAnnouncedAsALogRecord) {
   for (int i = 0; i < 500 && !notice; ++i) {
     rs = logged({});
     for (const auto& r : rs) {
-      if (r.log() && r.log()->origin == "dataplane.log.quota") notice = &r;
+      const auto* cls = r.attributes.find("class");
+      if (r.log() && r.log()->origin == "dataplane.log.quota" && cls && *cls == "telemetry") {
+        notice = &r;
+      }
     }
     if (!notice) std::this_thread::sleep_for(10ms);
   }
-  hub.paused = false;
   ASSERT_NE(notice, nullptr) << "no quota eviction announced in the log";
+  // With the source paused nothing else is appended: the announcement must not evict in turn
+  // (an announcement per eviction used to feed an endless eviction loop at the quota).
+  auto all_evicted = [&] {
+    double sum = 0;
+    for (const char* cls : {"telemetry", "event", "alarm", "log"}) {
+      sum += metrics_.valueOf("sf_log_evicted_records_total", {{"stream", "main"}, {"class", cls}});
+    }
+    return sum;
+  };
+  double settled = all_evicted();
+  std::this_thread::sleep_for(2500ms);  // more than the announcements' interval, twice
+  EXPECT_EQ(all_evicted(), settled) << "evictions go on with nothing appended";
   EXPECT_EQ(notice->log()->level, model::LogLevel::kWarning);
   EXPECT_NE(notice->log()->message.find("telemetry record(s) dropped"), std::string::npos)
       << notice->log()->message;
