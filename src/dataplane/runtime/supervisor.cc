@@ -46,7 +46,7 @@ Supervisor::~Supervisor() {
 void Supervisor::start() {
   started_ = true;
   asio::co_spawn(ctx_.executor, loop(),
-                 asio::bind_cancellation_slot(cancel_.slot(), [this](std::exception_ptr e) {
+                 asio::bind_cancellation_slot(cancel_->slot(), [this](std::exception_ptr e) {
                    if (e) {
                      try {
                        std::rethrow_exception(e);
@@ -64,8 +64,14 @@ void Supervisor::stopAndWait() {
   if (!started_) return;
   started_ = false;
   stopping_ = true;
-  asio::post(ctx_.executor, [this] { cancel_.emit(asio::cancellation_type::terminal); });
-  stopped_future_.wait();
+  auto emit = [signal = cancel_] { signal->emit(asio::cancellation_type::terminal); };
+  asio::post(ctx_.executor, emit);
+  // asio's cancellation reaches only the operation awaited when it is emitted: one that arrives
+  // while the adapter's operation is completing is lost, and the adapter would run (or wait in
+  // connect) forever. Repeat it until the loop has ended, except while close() runs.
+  while (stopped_future_.wait_for(std::chrono::milliseconds(50)) != std::future_status::ready) {
+    if (!closing_) asio::post(ctx_.executor, emit);
+  }
 }
 
 std::string Supervisor::lastError() const {
@@ -136,7 +142,9 @@ asio::awaitable<void> Supervisor::loop() {
       SF_LOG_WARN("supervisor", "connect failed",
                   {{"adapter", ctx_.name}, {"error", st.error().toString()}});
     }
+    closing_ = true;
     co_await adapter_->close();
+    closing_ = false;
     if (stopping_) break;
     failures_total_->inc();
     ++attempt;
@@ -147,6 +155,7 @@ asio::awaitable<void> Supervisor::loop() {
     // A cancelled wait with stopping_ set ends the loop; spurious wakeups just retry.
     co_await asio::this_coro::reset_cancellation_state(asio::enable_terminal_cancellation());
   }
+  closing_ = true;
   co_await adapter_->close();
   setState(DeviceState::kStopped);
 }

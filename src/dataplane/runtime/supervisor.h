@@ -53,8 +53,11 @@ class Supervisor {
   std::unique_ptr<Adapter> adapter_;
   BackoffPolicy backoff_;
   std::mt19937_64 rng_;
-  asio::cancellation_signal cancel_;
+  // Shared with the posted emits, which may run after this object is gone.
+  std::shared_ptr<asio::cancellation_signal> cancel_ =
+      std::make_shared<asio::cancellation_signal>();
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> closing_{false};  // in adapter close(): not to be cancelled again
   std::atomic<DeviceState> state_{DeviceState::kStopped};
   std::atomic<uint64_t> connects_{0};
   mutable std::mutex mu_;
