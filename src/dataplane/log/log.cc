@@ -1314,9 +1314,9 @@ bool LogImpl::releaseReserve() {
 bool LogImpl::overQuota(uint64_t need) const {
   if (opt_.quota_bytes == 0) return false;
   if (totalBytes() + need > opt_.quota_bytes) return true;
-  // The disk fills before the quota: make room while a compaction still fits, as the quota
-  // would. (When another program fills the disk, a write fails with ENOSPC: onWriteFailure.)
-  // Room for one compaction, and for the reserve when it was given up (so it can be taken back).
+  // The disk fills before the quota: make room, as the quota would, while there is still room
+  // for one compaction, and for the reserve when it was given up (so it can be taken back).
+  // Another program may still fill the disk: the reserve covers that (compact()).
   uint64_t headroom = seg_bytes_ + (reserveWanted() && !reserve_held_ ? seg_bytes_ : 0);
   auto free = storage_->freeSpace(opt_.dir);
   return free && *free < need + headroom;
@@ -1358,8 +1358,8 @@ core::Status LogImpl::ensureSpace(uint64_t need) {
     return core::fail(core::Errc::kResourceExhausted,
                       "log: quota of " + std::to_string(opt_.quota_bytes) +
                           " bytes (disk: " + (free ? std::to_string(*free) : std::string("?")) +
-                          " bytes free, one segment of " + std::to_string(seg_bytes_) +
-                          " kept free for compaction) cannot hold " + std::to_string(need) +
+                          " bytes free, of which segments of " + std::to_string(seg_bytes_) +
+                          " are kept for compaction) cannot hold " + std::to_string(need) +
                           " more bytes");
   }
   if (blocked_.exchange(false)) m_blocked_.set(0);
