@@ -60,6 +60,9 @@ class Adapter {
   // Establishes the connection. An error is retried by the supervisor with backoff.
   virtual asio::awaitable<core::Status> connect() = 0;
   // Polls or subscribes until the connection is lost (error) or cancelled (stop).
+  // A stop cancels connect() and run(): the awaited operation ends with operation_aborted, or,
+  // when the stop comes as it completes, the next co_await of an operation throws
+  // asio::system_error(operation_aborted). Let that propagate (the Supervisor catches it).
   virtual asio::awaitable<core::Status> run() = 0;
   // Releases the connection. Idempotent and bounded in time.
   virtual asio::awaitable<void> close() = 0;

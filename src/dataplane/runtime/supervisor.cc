@@ -9,6 +9,7 @@
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 #include <cmath>
+#include <system_error>
 
 #include "core/log.h"
 
@@ -64,14 +65,27 @@ void Supervisor::stopAndWait() {
   if (!started_) return;
   started_ = false;
   stopping_ = true;
-  auto emit = [signal = cancel_] { signal->emit(asio::cancellation_type::terminal); };
-  asio::post(ctx_.executor, emit);
-  // asio's cancellation reaches only the operation awaited when it is emitted: one that arrives
-  // while the adapter's operation is completing is lost, and the adapter would run (or wait in
-  // connect) forever. Repeat it until the loop has ended, except while close() runs.
-  while (stopped_future_.wait_for(std::chrono::milliseconds(50)) != std::future_status::ready) {
-    if (!closing_) asio::post(ctx_.executor, emit);
+  asio::post(ctx_.executor,
+             [signal = cancel_] { signal->emit(asio::cancellation_type::terminal); });
+  stopped_future_.wait();
+}
+
+asio::awaitable<core::Status> Supervisor::cancellable(asio::awaitable<core::Status> step) {
+  // A cancellation reaches the operation awaited when it is emitted; one that arrives while that
+  // operation is completing is only recorded in the coroutine's cancellation state, and the
+  // adapter would run (or wait in connect) forever. With throw_if_cancelled the adapter's next
+  // co_await of an operation throws operation_aborted instead: no stop is lost.
+  co_await asio::this_coro::throw_if_cancelled(true);
+  core::Status st;
+  try {
+    st = co_await std::move(step);
+  } catch (const std::system_error& e) {
+    if (e.code() != asio::error::operation_aborted) throw;
+    st = core::fail(core::Errc::kCancelled, "stopped");
   }
+  // close() must still run its awaits after a stop: cancellation as error codes from here.
+  co_await asio::this_coro::throw_if_cancelled(false);
+  co_return st;
 }
 
 std::string Supervisor::lastError() const {
@@ -116,7 +130,7 @@ asio::awaitable<void> Supervisor::loop() {
   co_await asio::this_coro::throw_if_cancelled(false);
   while (!stopping_) {
     setState(DeviceState::kConnecting);
-    auto st = co_await adapter_->connect();
+    auto st = co_await cancellable(adapter_->connect());
     if (st && !stopping_) {
       attempt = 0;
       connects_total_->inc();
@@ -124,7 +138,7 @@ asio::awaitable<void> Supervisor::loop() {
       setState(DeviceState::kConnected);
       SF_LOG_INFO("supervisor", "connected", {{"adapter", ctx_.name}});
       announce(model::LogLevel::kInfo, "connected", "connecting", "connected");
-      st = co_await adapter_->run();
+      st = co_await cancellable(adapter_->run());
       if (!stopping_) {
         setError(st ? "run ended" : st.error().toString());
         announce(model::LogLevel::kWarning,
@@ -142,9 +156,7 @@ asio::awaitable<void> Supervisor::loop() {
       SF_LOG_WARN("supervisor", "connect failed",
                   {{"adapter", ctx_.name}, {"error", st.error().toString()}});
     }
-    closing_ = true;
     co_await adapter_->close();
-    closing_ = false;
     if (stopping_) break;
     failures_total_->inc();
     ++attempt;
@@ -155,7 +167,6 @@ asio::awaitable<void> Supervisor::loop() {
     // A cancelled wait with stopping_ set ends the loop; spurious wakeups just retry.
     co_await asio::this_coro::reset_cancellation_state(asio::enable_terminal_cancellation());
   }
-  closing_ = true;
   co_await adapter_->close();
   setState(DeviceState::kStopped);
 }

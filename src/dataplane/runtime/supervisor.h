@@ -45,6 +45,8 @@ class Supervisor {
 
  private:
   asio::awaitable<void> loop();
+  // Awaits an adapter step (connect, run) so that a stop cannot be lost: see supervisor.cc.
+  asio::awaitable<core::Status> cancellable(asio::awaitable<core::Status> step);
   void setState(DeviceState s);
   void setError(const std::string& e);
   void announce(model::LogLevel level, std::string message, std::string from, std::string to);
@@ -57,7 +59,6 @@ class Supervisor {
   std::shared_ptr<asio::cancellation_signal> cancel_ =
       std::make_shared<asio::cancellation_signal>();
   std::atomic<bool> stopping_{false};
-  std::atomic<bool> closing_{false};  // in adapter close(): not to be cancelled again
   std::atomic<DeviceState> state_{DeviceState::kStopped};
   std::atomic<uint64_t> connects_{0};
   mutable std::mutex mu_;

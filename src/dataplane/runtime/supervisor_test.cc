@@ -157,6 +157,39 @@ TEST(Supervisor, HungDeviceDoesNotSlowAnotherAndStopsPromptly) {
   s2.stopAndWait();
 }
 
+// An adapter whose run() only awaits timers that expire at once: its operation is nearly always
+// completing, the moment in which a cancellation used to be lost.
+class BusyAdapter : public Adapter {
+ public:
+  asio::awaitable<core::Status> connect() override { co_return core::ok(); }
+  asio::awaitable<core::Status> run() override {
+    asio::steady_timer t(co_await asio::this_coro::executor);
+    for (;;) {
+      t.expires_after(0ms);
+      asio::error_code ec;
+      co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) co_return core::fail(core::Errc::kCancelled, "stopped");
+      ++ticks;
+    }
+  }
+  asio::awaitable<void> close() override { co_return; }
+  std::atomic<int> ticks{0};
+};
+
+TEST(Supervisor, AStopIsNotLostWhileTheAdaptersOperationCompletes) {
+  // Without the repeated cancellation one of these stops hangs (ctest's timeout fails it).
+  Harness h;
+  for (int i = 0; i < 200; ++i) {
+    auto adapter = std::make_unique<BusyAdapter>();
+    auto* a = adapter.get();
+    Supervisor s(h.context("busy"), std::move(adapter), fastBackoff());
+    s.start();
+    ASSERT_TRUE(eventually([&] { return a->ticks > 0; }));
+    s.stopAndWait();
+    EXPECT_EQ(s.state(), DeviceState::kStopped);
+  }
+}
+
 TEST(Backoff, GrowsAndIsCapped) {
   BackoffPolicy p{100ms, 1000ms, 2.0, 0.0};
   std::mt19937_64 rng(1);
