@@ -3,6 +3,8 @@
 # Idempotent: a second run only checks. Runs as root on Debian 12 with no standard input.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=lib/debian.sh
+source scripts/lib/debian.sh
 
 # Debian packages: toolchain, -dev libraries, the real services the tests use, test peers.
 packages=(
@@ -15,17 +17,10 @@ packages=(
   mosquitto mosquitto-clients postgresql-15 socat
   default-jre-headless maven openssl
 )
-missing=()
-for p in "${packages[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
-    missing+=("$p")
-  fi
-done
+mapfile -t missing < <(sf_missing_debs "${packages[@]}")
 if ((${#missing[@]})); then
   echo "install-deps: installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q
-  apt-get install -y -q --no-install-recommends "${missing[@]}"
+  sf_apt_install "${missing[@]}"
   # The Debian packages start system services; the project runs its own on free ports.
   systemctl disable --now mosquitto postgresql >/dev/null 2>&1 || true
 else

@@ -35,18 +35,13 @@ die() {
 packages=(build-essential pkg-config python3 zlib1g-dev libzstd-dev liblz4-dev libssl-dev
   libsasl2-dev)
 command -v cargo >/dev/null || packages+=(cargo)
-missing=()
-for p in "${packages[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
-    missing+=("$p")
-  fi
-done
+# shellcheck source=../../scripts/lib/debian.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib/debian.sh"
+mapfile -t missing < <(sf_missing_debs "${packages[@]}")
 if ((${#missing[@]})); then
   ((EUID == 0)) || die "missing Debian packages; as root: apt-get install ${missing[*]}"
   log "installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q
-  apt-get install -y -q --no-install-recommends "${missing[@]}"
+  sf_apt_install "${missing[@]}"
 fi
 
 start=$SECONDS
