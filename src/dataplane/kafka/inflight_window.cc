@@ -55,10 +55,12 @@ void InFlightWindow::failed(uint64_t offset, bool possibly_persisted) {
 }
 
 std::vector<uint64_t> InFlightWindow::possiblyInKafka() const {
+  // Every record still in the window, "not persisted" ones included: librdkafka 2.0.2 reported
+  // records as not persisted that a broker had persisted just before a controlled shutdown
+  // (forwarder_outage_integration_test saw 6 such duplicates), so its word is not taken.
   std::vector<uint64_t> out;
-  for (const auto& s : slots_) {
-    if (s.fate != Fate::kNotPersisted) out.push_back(s.offset);
-  }
+  out.reserve(slots_.size());
+  for (const auto& s : slots_) out.push_back(s.offset);
   return out;
 }
 

@@ -53,8 +53,9 @@ class InFlightWindow {
   // A failed delivery report for `offset`: it stays unresolved (the cursor waits for it) and
   // remembers whether it may be in Kafka anyway.
   void failed(uint64_t offset, bool possibly_persisted);
-  // Offsets at or after the cursor that may already be in Kafka (acknowledged but held back,
-  // failed as possibly persisted, or without a report): re-sending them may duplicate them.
+  // Offsets at or after the cursor that may already be in Kafka: all still in the window
+  // (acknowledged but held back, failed, or without a report; a "not persisted" report is not
+  // trusted, see the .cc). Re-sending them may duplicate them.
   std::vector<uint64_t> possiblyInKafka() const;
 
   // The next offset to deliver: the first unacknowledged one sent, else end().

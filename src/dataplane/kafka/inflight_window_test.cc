@@ -121,9 +121,10 @@ TEST(InFlightWindowTest, FailedRecordsStayUnresolvedAndRememberTheirFate) {
   w.failed(3, false);
   w.failed(3, true);
   EXPECT_EQ(w.cursor(), 0u) << "a failure resolves nothing";
-  EXPECT_EQ(w.possiblyInKafka(), (std::vector<uint64_t>{1, 2, 3, 4}));
+  // "Not persisted" (0) is not trusted either: librdkafka 2.0.2 said so of persisted records.
+  EXPECT_EQ(w.possiblyInKafka(), (std::vector<uint64_t>{0, 1, 2, 3, 4}));
   w.failed(2, false);  // a report after an ack changes nothing
-  EXPECT_EQ(w.possiblyInKafka(), (std::vector<uint64_t>{1, 2, 3, 4}));
+  EXPECT_EQ(w.possiblyInKafka(), (std::vector<uint64_t>{0, 1, 2, 3, 4}));
 }
 
 // Against a reference model: the cursor is always the smallest sent-and-unacked offset (or the
